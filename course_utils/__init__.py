@@ -1,0 +1,11 @@
+"""course_utils: the tested implementations behind the notebook course
+"How to train deep networks well".
+
+One module per lesson: ``data`` and ``training`` (all chapters), ``init`` (01),
+``regularization`` (02), ``ensembles`` (03), ``dropout`` (04), ``normalization`` (05),
+``search`` (06); ``plotting`` and ``widgets`` draw what the notebooks show; ``checks``
+gives learner-friendly assertions; ``exercises`` and ``cli`` serve graders and lecturers.
+Importing the package has no side effects and needs no network.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,110 @@
+"""The multilayer perceptrons every chapter trains.
+
+``mlp([784, 100, 100, 10])`` builds ``Linear -> [norm] -> activation -> [dropout]`` blocks
+for each hidden layer and a final ``Linear`` that outputs logits. The options are the
+chapters' hooks: ``init`` (chapter 01), ``dropout`` (04), ``norm`` (05).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import torch
+from torch import nn
+
+from course_utils.init import init_model
+
+__all__ = ["ACTIVATIONS", "mlp"]
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU,
+    "identity": nn.Identity,
+}
+
+NormFactory = Callable[[int], nn.Module]
+_NORMS: dict[str, NormFactory] = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
+
+def _norm_factory(norm: Literal["batch", "layer"] | NormFactory | None) -> NormFactory | None:
+    if norm is None or callable(norm):
+        return norm
+    if norm not in _NORMS:
+        raise ValueError(f"norm must be None, 'batch', 'layer' or a callable, but got {norm!r}")
+    return _NORMS[norm]
+
+
+def _check_mlp_args(sizes: Sequence[int], activation: str, dropout: float) -> None:
+    if len(sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in sizes):
+        raise ValueError(f"sizes must be at least two positive integers, but got {list(sizes)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, but got {activation!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout probability has to be in [0, 1), but got {dropout}")
+
+
+def mlp(
+    sizes: Sequence[int],
+    *,
+    activation: str = "relu",
+    norm: Literal["batch", "layer"] | NormFactory | None = None,
+    dropout: float = 0.0,
+    init: str | float | None = None,
+    bias: bool = True,
+    norm_position: Literal["before", "after"] = "before",
+    dropout_layer: Callable[[float], nn.Module] = nn.Dropout,
+    generator: torch.Generator | None = None,
+) -> nn.Sequential:
+    """A fully connected network: ``sizes = [inputs, hidden..., outputs]``.
+
+    Args:
+        sizes: layer widths, e.g. ``[784, 100, 100, 10]``.
+        activation: a key of :data:`ACTIVATIONS`, used after every hidden layer.
+        norm: ``"batch"`` (``nn.BatchNorm1d``), ``"layer"`` (``nn.LayerNorm``), a callable
+            ``width -> module`` (e.g. ``course_utils.normalization.BatchNorm1d``) or None.
+        dropout: drop probability after each hidden activation (0 adds no layer).
+        init: weight scheme for :func:`course_utils.init.init_model` (a name such as
+            ``"he_normal"`` or a std such as ``0.01``); None keeps PyTorch's default.
+        bias: whether the linear layers have biases.
+        norm_position: normalize the pre-activation (``"before"``, as the BN paper does) or
+            the activation's output (``"after"``).
+        dropout_layer: factory for the dropout module (``course_utils.dropout.Dropout``).
+        generator: randomness for ``init``.
+
+    Returns:
+        An ``nn.Sequential`` whose output is the logits.
+
+    Raises:
+        ValueError: bad sizes, activation, norm, dropout, norm_position or init.
+
+    Examples:
+        >>> mlp([784, 100, 10], init="he_normal")
+        Sequential(
+          (0): Linear(in_features=784, out_features=100, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=100, out_features=10, bias=True)
+        )
+    """
+    _check_mlp_args(sizes, activation, dropout)
+    if norm_position not in ("before", "after"):
+        raise ValueError(f"norm_position must be 'before' or 'after', but got {norm_position!r}")
+    make_norm = _norm_factory(norm)
+    layers: list[nn.Module] = []
+    for width_in, width_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers.append(nn.Linear(width_in, width_out, bias=bias))
+        block = [ACTIVATIONS[activation]()]
+        if make_norm is not None:
+            position = 0 if norm_position == "before" else 1
+            block.insert(position, make_norm(width_out))
+        layers.extend(block)
+        if dropout > 0:
+            layers.append(dropout_layer(dropout))
+    layers.append(nn.Linear(sizes[-2], sizes[-1], bias=bias))
+    model = nn.Sequential(*layers)
+    if init is not None:
+        init_model(model, init, generator=generator)
+    return model

@@ -1,0 +1,103 @@
+"""Find, execute and normalize the chapter notebooks (what ``course run`` does).
+
+Stored outputs are part of the course: CI re-executes every notebook with nbval and
+compares them. ``execute_notebook(path, save=True)`` is the one way to regenerate them: it
+runs the notebook top to bottom in a fresh kernel of the current environment, without
+per-cell timestamps, then normalizes metadata so that re-running changes nothing but what
+the code prints (deterministic cell ids, solution cells stored collapsed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+__all__ = ["NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook", "is_solution_cell"]
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+_JUPYTEXT_KEYS = ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker")
+
+
+def notebook_paths(names: Sequence[str] | None = None, *, directory: Path | None = None) -> list[Path]:
+    """Resolve chapter names to notebook paths, in course order.
+
+    A name may be a path, a file name, or a prefix of one (``"01"``,
+    ``"01_initialization"``). None or an empty list means every chapter.
+
+    Raises:
+        ValueError: a name matches no notebook, or several.
+    """
+    directory = directory or NOTEBOOK_DIR
+    chapters = sorted(directory.glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return chapters
+    paths = []
+    for name in names:
+        if Path(name).is_file():
+            paths.append(Path(name))
+            continue
+        matches = [p for p in chapters if p.name.startswith(Path(name).stem)]
+        if len(matches) != 1:
+            found = [p.name for p in chapters]
+            raise ValueError(f"notebook {name!r} matches {len(matches)} of {found}")
+        paths.append(matches[0])
+    return paths
+
+
+def is_solution_cell(cell: NotebookNode) -> bool:
+    """True for an nbgrader solution cell (code or written answer)."""
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
+
+
+def normalize(nb: NotebookNode) -> NotebookNode:
+    """Make a notebook's metadata deterministic and course-conformant, in place.
+
+    Cell ids become ``c000``, ``c001``, ...; metadata left by jupytext is dropped; code
+    solution cells are stored collapsed (``jupyter.source_hidden``) so a learner tries
+    the exercise before revealing the answer.
+    """
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                 "name": "python3"}
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"c{index:03d}"
+        for key in _JUPYTEXT_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code" and is_solution_cell(cell):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    return nb
+
+
+def execute_notebook(path: str | Path, *, save: bool = False, timeout: int = 600) -> float:
+    """Execute a notebook in a fresh kernel; return the seconds it took.
+
+    Args:
+        path: the ``.ipynb`` file; it runs with its own folder as working directory.
+        save: write the executed, normalized notebook back to ``path``.
+        timeout: seconds allowed per cell.
+
+    Raises:
+        ValueError: ``timeout`` is not positive.
+        nbclient.exceptions.CellExecutionError: a cell failed (unless tagged
+            ``raises-exception``).
+    """
+    from nbclient import NotebookClient
+
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive, but got {timeout}")
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    if save:
+        nbformat.write(normalize(nb), path)
+    return seconds

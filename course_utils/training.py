@@ -1,0 +1,288 @@
+"""The training loop every chapter uses: plain functions that return a history.
+
+``fit`` trains a model by mini-batch gradient descent on ``(x, y)`` tensors already in
+memory. Batches are taken by indexing a per-epoch permutation (no ``DataLoader``), and the
+per-epoch evaluation runs in one no-grad pass, so small MNIST runs take seconds on a CPU.
+``evaluate`` gives ``(loss, accuracy)``; ``seed_everything`` and ``setup_notebook`` make
+runs repeatable.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["History", "evaluate", "fit", "make_optimizer", "seed_everything", "setup_notebook"]
+
+Split = tuple[Tensor, Tensor]
+OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of one :func:`fit` run (lists of equal length, one entry per
+    evaluated epoch), plus the loss of every optimization step."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+
+    def final(self) -> dict[str, float]:
+        """The last evaluated epoch's metrics (only those that were recorded)."""
+        names = ("train_loss", "train_acc", "val_loss", "val_acc")
+        return {name: getattr(self, name)[-1] for name in names if getattr(self, name)}
+
+    def best(self, metric: str = "val_acc") -> tuple[int, float]:
+        """``(epoch, value)`` where ``metric`` peaked (lowest for losses, highest otherwise).
+
+        Raises:
+            ValueError: the metric is unknown or was not recorded.
+        """
+        values = getattr(self, metric, None) if metric != "epoch" else None
+        if not values:
+            raise ValueError(f"metric must be a recorded per-epoch metric, but got {metric!r}")
+        pick = min if metric.endswith("loss") else max
+        index = pick(range(len(values)), key=values.__getitem__)
+        return self.epoch[index], values[index]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's global generators with ``seed``.
+
+    Raises:
+        ValueError: ``seed`` is negative.
+    """
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, but got {seed}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def setup_notebook(seed: int = 0, *, threads: int = 1) -> None:
+    """What every chapter calls first: seeds, one CPU thread, the course's plot style.
+
+    One thread makes results bit-identical from run to run on the same machine (another
+    thread count changes the last digits), so stored notebook outputs can be compared.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, but got {threads}")
+    from course_utils import plotting  # imported here: only notebooks need matplotlib
+
+    seed_everything(seed)
+    torch.set_num_threads(threads)
+    plotting.set_style()
+
+
+def _check_split(name: str, split: object) -> Split:
+    if not (isinstance(split, (tuple, list)) and len(split) == 2):
+        raise ValueError(f"{name} must be an (x, y) pair of tensors, but got {type(split).__name__}")
+    x, y = split
+    if not (isinstance(x, Tensor) and isinstance(y, Tensor)) or len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"{name} must be an (x, y) pair of non-empty tensors of equal length")
+    return x, y
+
+
+@torch.inference_mode()
+def _logits(model: nn.Module, x: Tensor, batch_size: int | None) -> Tensor:
+    if batch_size is None or batch_size >= len(x):
+        return model(x)
+    return torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+def evaluate(
+    model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int | None = None
+) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``model`` on ``(x, y)`` in evaluation mode.
+
+    The model's train/eval mode is restored afterwards.
+
+    Args:
+        model: a classifier returning logits.
+        x: inputs; y: int64 class labels.
+        batch_size: evaluate in chunks of this size (None = all at once).
+
+    Returns:
+        ``(loss, accuracy)`` as Python floats, accuracy in [0, 1].
+    """
+    x, y = _check_split("(x, y)", (x, y))
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be positive, but got {batch_size}")
+    was_training = model.training
+    model.eval()
+    try:
+        logits = _logits(model, x, batch_size)
+    finally:
+        model.train(was_training)
+    loss = F.cross_entropy(logits, y).item()
+    accuracy = (logits.argmax(dim=1) == y).float().mean().item()
+    return loss, accuracy
+
+
+def make_optimizer(
+    params: Iterable[nn.Parameter] | Iterable[dict],
+    name: str,
+    *,
+    lr: float,
+    weight_decay: float = 0.0,
+) -> torch.optim.Optimizer:
+    """Build a torch optimizer by name: ``sgd``, ``momentum`` (SGD, 0.9), ``adam``, ``adamw``.
+
+    ``params`` may be parameter groups (e.g. from
+    ``course_utils.regularization.decay_parameter_groups``); their own ``weight_decay``
+    overrides the one given here.
+
+    Raises:
+        ValueError: unknown name, ``lr <= 0`` or ``weight_decay < 0``.
+    """
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, but got {lr}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be non-negative, but got {weight_decay}")
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
+    if name == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS} or a callable, but got {name!r}")
+
+
+def _check_fit_args(epochs: int, batch_size: int, eval_every: int) -> None:
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, but got {epochs}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, but got {batch_size}")
+    if eval_every < 0:
+        raise ValueError(f"eval_every must be non-negative, but got {eval_every}")
+
+
+class _EpochEvaluator:
+    """Evaluates the training and validation sets in one forward pass per epoch."""
+
+    def __init__(self, train: Split, val: Split | None, eval_train: bool):
+        parts = ([("train", train)] if eval_train else []) + ([("val", val)] if val else [])
+        self.names = [name for name, _ in parts]
+        self.sizes = [len(split[0]) for _, split in parts]
+        self.x = torch.cat([split[0] for _, split in parts]) if parts else None
+        self.ys = [split[1] for _, split in parts]
+
+    def __call__(self, model: nn.Module, epoch: int, history: History) -> None:
+        history.epoch.append(epoch)
+        if self.x is None:
+            return
+        was_training = model.training
+        model.eval()
+        try:
+            logits = _logits(model, self.x, None)
+        finally:
+            model.train(was_training)
+        for name, part, y in zip(self.names, logits.split(self.sizes), self.ys, strict=True):
+            getattr(history, f"{name}_loss").append(F.cross_entropy(part, y).item())
+            getattr(history, f"{name}_acc").append((part.argmax(dim=1) == y).float().mean().item())
+
+
+def fit(
+    model: nn.Module,
+    train: Split,
+    *,
+    val: Split | None = None,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    optimizer: str | OptimizerFactory = "sgd",
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+    penalty: Callable[[nn.Module], Tensor] | None = None,
+    max_steps: int | None = None,
+    eval_every: int = 1,
+    eval_train: bool = True,
+    callback: Callable[[int, History], bool | None] | None = None,
+) -> History:
+    """Train ``model`` with mini-batch gradient descent and return its :class:`History`.
+
+    Each epoch visits the training set once in a random order drawn from ``seed`` (the
+    last batch may be smaller). After every ``eval_every`` epochs the model is evaluated
+    in evaluation mode on the whole training set (``eval_train``) and on ``val``.
+
+    Args:
+        model: the network; it is trained in place and left in training mode.
+        train: ``(x, y)`` training tensors.
+        val: optional ``(x, y)`` tensors evaluated after each evaluated epoch.
+        epochs: passes over the training set.
+        batch_size: samples per optimization step.
+        lr: learning rate.
+        optimizer: ``"sgd"``, ``"momentum"``, ``"adam"``, ``"adamw"``, or a callable that
+            takes ``model.parameters()`` and returns a torch optimizer.
+        weight_decay: the optimizer's ``weight_decay`` (ignored for a callable optimizer).
+        seed: seed of the batch order (model weights are set by whoever built the model).
+        progress: show a progress bar over epochs.
+        loss_fn: ``(logits, y) -> loss``; defaults to cross-entropy.
+        penalty: ``model -> scalar`` added to every step's loss (e.g. an L1 penalty).
+        max_steps: stop after this many optimization steps (evaluating at that point).
+        eval_every: evaluate every this many epochs (0: only after the last).
+        eval_train: also evaluate on the whole training set.
+        callback: called as ``callback(epoch, history)`` after each evaluation; returning
+            True stops training (early stopping, pruning).
+
+    Returns:
+        The :class:`History` of per-epoch metrics and per-step losses.
+
+    Raises:
+        ValueError: malformed data or non-positive ``epochs``, ``batch_size``, ``lr``.
+    """
+    train = _check_split("train", train)
+    if val is not None:
+        val = _check_split("val", val)
+    _check_fit_args(epochs, batch_size, eval_every)
+    if callable(optimizer):
+        opt = optimizer(model.parameters())
+    else:
+        opt = make_optimizer(model.parameters(), optimizer, lr=lr, weight_decay=weight_decay)
+    loss_fn = loss_fn or F.cross_entropy
+    x, y = train
+    generator = torch.Generator().manual_seed(seed)
+    n_batches = math.ceil(len(x) / batch_size)
+    steps = max_steps if max_steps is not None else epochs * n_batches
+    history, losses = History(), []
+    record = _EpochEvaluator(train, val, eval_train)
+    epoch_iter = range(1, epochs + 1)
+    if progress:
+        from tqdm.auto import tqdm
+
+        epoch_iter = tqdm(epoch_iter, desc="epochs", leave=False)
+    model.train()
+    for epoch in epoch_iter:
+        order = torch.randperm(len(x), generator=generator)
+        for batch in order[: (steps - len(losses)) * batch_size].split(batch_size):
+            loss = loss_fn(model(x[batch]), y[batch])
+            if penalty is not None:
+                loss = loss + penalty(model)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.detach())
+        done = len(losses) >= steps or epoch == epochs
+        if done or (eval_every and epoch % eval_every == 0):
+            record(model, epoch, history)
+            if callback is not None and callback(epoch, history):
+                break
+        if done:
+            break
+    history.step_loss = torch.stack(losses).tolist() if losses else []
+    return history

@@ -1,0 +1,24 @@
+"""Shared fixtures; nbval options live in pyproject.toml (run pytest from the repo root)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils.data import load_mnist
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_and_seed():
+    """Every test starts from the same seed with one thread, as the notebooks do."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The course's MNIST split: ((x_train, y_train), (x_test, y_test))."""
+    return load_mnist()
