@@ -48,6 +48,14 @@ def set_style() -> None:
         pass
 
 
+def show_figure(fig: Figure) -> None:
+    """Display ``fig`` in the notebook (or an explorer's output area) and close it."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
 # ---------------------------------------------------------------------------------------
 # Shared figures (chapter 00 and later)
 # ---------------------------------------------------------------------------------------

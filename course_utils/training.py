@@ -9,9 +9,10 @@ runs repeatable.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["History", "evaluate", "fit", "make_optimizer", "seed_everything", "setup_notebook"]
+__all__ = [
+    "History", "evaluate", "fit", "fit_many", "make_optimizer", "seed_everything", "setup_notebook",
+]
 
 Split = tuple[Tensor, Tensor]
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -286,3 +289,199 @@ def fit(
             break
     history.step_loss = torch.stack(losses).tolist() if losses else []
     return history
+
+
+def _per_member(name: str, value: float | Sequence[float], k: int) -> Tensor:
+    values = torch.as_tensor(value, dtype=torch.float32).flatten()
+    if values.numel() == 1:
+        values = values.expand(k)
+    if values.numel() != k:
+        raise ValueError(f"{name} must be a number or one value per model ({k}), but got {value}")
+    if (values < 0).any():
+        raise ValueError(f"{name} must be non-negative, but got {value}")
+    return values
+
+
+def _check_many_args(
+    models: Sequence[nn.Module], n: int, subsets: Tensor | None, sample_weight: Tensor | None
+) -> None:
+    if len(models) == 0:
+        raise ValueError("models must contain at least one model, but got none")
+    if subsets is not None and (subsets.dim() != 2 or len(subsets) != len(models)):
+        raise ValueError(
+            f"subsets must be a (n_models, subset_size) index tensor, but got shape "
+            f"{tuple(subsets.shape)}"
+        )
+    if sample_weight is not None and tuple(sample_weight.shape) != (len(models), n):
+        raise ValueError(
+            f"sample_weight must have shape ({len(models)}, {n}), but got "
+            f"{tuple(sample_weight.shape)}"
+        )
+
+
+class _Stacked:
+    """Several ``nn.Sequential`` MLPs of one architecture run as one batched network.
+
+    Linear layers become stacked weights ``(K, out, in)`` applied with ``baddbmm``;
+    parameter-free layers (activations, dropout) act elementwise on ``(K, batch, width)``,
+    so dropout draws an independent mask for every model.
+    """
+
+    def __init__(self, models: Sequence[nn.Module]):
+        first = models[0]
+        if not isinstance(first, nn.Sequential):
+            raise ValueError(f"models must be nn.Sequential MLPs, but got {type(first).__name__}")
+        self.models = models
+        self.layers: list[nn.Module] = list(first)
+        self.weights: dict[int, Tensor] = {}
+        self.biases: dict[int, Tensor] = {}
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, nn.Linear):
+                self.weights[i] = torch.stack([m[i].weight.detach() for m in models]).clone()
+                if layer.bias is not None:
+                    self.biases[i] = torch.stack([m[i].bias.detach() for m in models]).clone()
+            elif any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
+                raise ValueError(
+                    f"fit_many supports Linear layers and parameter-free layers, but layer {i} "
+                    f"is {type(layer).__name__}"
+                )
+        for tensor in self.parameters():
+            tensor.requires_grad_(True)
+
+    def parameters(self) -> list[Tensor]:
+        return list(self.weights.values()) + list(self.biases.values())
+
+    def forward(self, x: Tensor, training: bool) -> Tensor:
+        """``x``: ``(K, n, in)`` or ``(n, in)`` shared; returns ``(K, n, classes)`` logits."""
+        h = x if x.dim() == 3 else x.expand(len(self.models), *x.shape)
+        for i, layer in enumerate(self.layers):
+            if i in self.weights:
+                weight = self.weights[i].transpose(1, 2)
+                bias = self.biases.get(i)
+                h = torch.bmm(h, weight) if bias is None else torch.baddbmm(bias.unsqueeze(1), h, weight)
+            else:
+                layer.train(training)
+                h = layer(h)
+        return h
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        for k, model in enumerate(self.models):
+            for i, weight in self.weights.items():
+                model[i].weight.copy_(weight[k])
+            for i, bias in self.biases.items():
+                model[i].bias.copy_(bias[k])
+            model.train(True)
+
+
+def fit_many(
+    models: Sequence[nn.Module],
+    train: Split,
+    *,
+    val: Split | None = None,
+    epochs: int,
+    batch_size: int,
+    lr: float | Sequence[float],
+    weight_decay: float | Sequence[float] = 0.0,
+    seed: int = 0,
+    subsets: Tensor | None = None,
+    sample_weight: Tensor | None = None,
+    eval_every: int = 1,
+    eval_train: bool = True,
+) -> list[History]:
+    """Train several models of one architecture at once, in one vectorized pass.
+
+    The models' linear weights are stacked into ``(K, out, in)`` tensors and each SGD step
+    runs every model on its own mini-batch with batched matrix products: K small networks
+    then cost about as much Python overhead as one. Each model ``k`` follows plain SGD with its own
+    learning rate and L2 weight decay (``p <- p - lr_k * (grad + wd_k * p)``, as
+    ``torch.optim.SGD(weight_decay=)``), its own batch order, and optionally its own subset
+    of the training set and its own per-sample weights. Dropout masks differ per model.
+    The trained weights are written back into ``models``.
+
+    Args:
+        models: ``nn.Sequential`` MLPs of one architecture made of ``nn.Linear`` and
+            parameter-free layers (activations, dropout), e.g. from :func:`mlp`.
+        train: ``(x, y)`` shared training tensors.
+        val: optional ``(x, y)`` evaluated for every model.
+        epochs: passes over each model's training subset.
+        batch_size: samples per step and model.
+        lr: one learning rate, or one per model.
+        weight_decay: one L2 coefficient, or one per model.
+        seed: seed of the batch orders.
+        subsets: ``(n_models, m)`` indices into ``train``: model k trains on
+            ``train[subsets[k]]`` (bagging, pasting, cross-validation folds); indices may
+            repeat. Default: every model uses all of ``train``.
+        sample_weight: ``(n_models, len(train))`` non-negative weights; each step's loss is
+            the weighted mean ``sum(w * loss) / sum(w)`` over the batch (boosting).
+        eval_every: evaluate every this many epochs (0: only after the last).
+        eval_train: evaluate each model on its own training subset too.
+
+    Returns:
+        One :class:`History` per model (``step_loss`` included).
+
+    Raises:
+        ValueError: empty or buffered models, or malformed data, rates, subsets, weights.
+    """
+    x, y = _check_split("train", train)
+    if val is not None:
+        val = _check_split("val", val)
+    _check_fit_args(epochs, batch_size, eval_every)
+    _check_many_args(models, len(x), subsets, sample_weight)
+    k = len(models)
+    lrs = _per_member("lr", lr, k)
+    decays = _per_member("weight_decay", weight_decay, k)
+    if (lrs <= 0).any():
+        raise ValueError(f"lr must be positive, but got {lr}")
+    subsets = torch.arange(len(x)).expand(k, -1) if subsets is None else subsets
+    weights = torch.ones(k, len(x)) if sample_weight is None else sample_weight.float()
+    stacked = _Stacked(models)
+    params = stacked.parameters()
+    generator = torch.Generator().manual_seed(seed)
+    histories = [History() for _ in range(k)]
+    all_losses: list[Tensor] = []
+    m = subsets.shape[1]
+    for epoch in range(1, epochs + 1):
+        orders = torch.stack([torch.randperm(m, generator=generator) for _ in range(k)])
+        epoch_idx = torch.gather(subsets, 1, orders)
+        for start in range(0, m, batch_size):
+            idx = epoch_idx[:, start : start + batch_size]
+            wb = torch.gather(weights, 1, idx)
+            logits = stacked.forward(x[idx], training=True)
+            per_sample = F.cross_entropy(logits.flatten(0, 1), y[idx].flatten(), reduction="none")
+            member_loss = (wb * per_sample.view_as(wb)).sum(1) / wb.sum(1).clamp_min(1e-12)
+            grads = torch.autograd.grad(member_loss.sum(), params)
+            with torch.no_grad():
+                for param, g in zip(params, grads, strict=True):
+                    shape = (k,) + (1,) * (param.dim() - 1)
+                    param.sub_(lrs.view(shape) * (g + decays.view(shape) * param))
+            all_losses.append(member_loss.detach())
+        if epoch == epochs or (eval_every and epoch % eval_every == 0):
+            _record_many(stacked, histories, epoch, (x, y), subsets if eval_train else None, val)
+    stacked.write_back()
+    losses = torch.stack(all_losses, dim=1) if all_losses else torch.zeros(k, 0)
+    for history, member_losses in zip(histories, losses, strict=True):
+        history.step_loss = member_losses.tolist()
+    return histories
+
+
+def _record_many(
+    stacked: _Stacked, histories: list[History], epoch: int, train: Split,
+    subsets: Tensor | None, val: Split | None,
+) -> None:
+    if subsets is not None:
+        x, y = train
+        with torch.no_grad():  # every model on all training images
+            logits = stacked.forward(x, training=False)
+        for k, history in enumerate(histories):
+            part, target = logits[k, subsets[k]], y[subsets[k]]
+            history.train_loss.append(F.cross_entropy(part, target).item())
+            history.train_acc.append((part.argmax(1) == target).float().mean().item())
+    if val is not None:
+        with torch.no_grad():
+            logits = stacked.forward(val[0], training=False)
+        for k, history in enumerate(histories):
+            history.val_loss.append(F.cross_entropy(logits[k], val[1]).item())
+            history.val_acc.append((logits[k].argmax(1) == val[1]).float().mean().item())
+    for history in histories:
+        history.epoch.append(epoch)

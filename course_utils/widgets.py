@@ -12,8 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
+import torch
 from IPython.display import display
+
+from course_utils.data import load_mnist
+from course_utils.models import mlp
+from course_utils.plotting import show_figure
+from course_utils.training import History, fit
 
 
 class Explorer:
@@ -46,7 +51,7 @@ class Explorer:
             self.output.clear_output(wait=True)
             self.last_result = self.draw(**self.values)
             if self.last_result is not None and hasattr(self.last_result, "savefig"):
-                plt.show()
+                show_figure(self.last_result)
         return self.last_result
 
     def _on_change(self, _change: dict) -> None:
@@ -55,6 +60,60 @@ class Explorer:
     def show(self) -> None:
         """Display the explorer in the notebook."""
         display(self.widget)
+
+
+# ---------------------------------------------------------------------------------------
+# Chapter 00: introduction
+# ---------------------------------------------------------------------------------------
+
+
+def capacity_run(
+    hidden_width: int, n_hidden: int, n_train: int, *, epochs: int = 60, seed: int = 0
+) -> History:
+    """Train ``784-(hidden_width x n_hidden)-10`` on the first ``n_train`` MNIST images.
+
+    The compute behind the chapter 00 explorer: returns the history with train and test
+    accuracy every 5 epochs (SGD with momentum, lr 0.05, batch 50).
+
+    Raises:
+        ValueError: non-positive sizes or ``n_train`` outside [10, 8000].
+    """
+    if hidden_width < 1 or n_hidden < 0:
+        raise ValueError(
+            f"hidden_width must be >= 1 and n_hidden >= 0, but got {hidden_width}, {n_hidden}"
+        )
+    if not 10 <= n_train <= 8000:
+        raise ValueError(f"n_train must be in [10, 8000], but got {n_train}")
+    (x_train, y_train), test = load_mnist()
+    generator = torch.Generator().manual_seed(seed)
+    model = mlp([784] + [hidden_width] * n_hidden + [10], init="he_normal", generator=generator)
+    return fit(model, (x_train[:n_train], y_train[:n_train]), val=test, epochs=epochs,
+               batch_size=50, lr=0.05, optimizer="momentum", seed=seed, progress=False,
+               eval_every=5)
+
+
+class CapacityExplorer(Explorer):
+    """Sliders for model size and training-set size -> train/test accuracy curves."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_histories
+
+        def draw(hidden_width: int, n_hidden: int, n_train: int):
+            history = capacity_run(hidden_width, n_hidden, n_train)
+            final = history.final()
+            title = (f"{n_hidden} x {hidden_width} hidden units, {n_train} images: "
+                     f"train {final['train_acc']:.1%}, test {final['val_acc']:.1%}")
+            return plot_histories({"model": history}, title=title)
+
+        controls = {
+            "hidden_width": widgets.IntSlider(value=100, min=2, max=200, step=2,
+                                              description="width", continuous_update=False),
+            "n_hidden": widgets.IntSlider(value=2, min=0, max=6, description="hidden layers",
+                                          continuous_update=False),
+            "n_train": widgets.IntSlider(value=300, min=50, max=2000, step=50,
+                                         description="images", continuous_update=False),
+        }
+        super().__init__(controls, draw)
 
 
 # ---------------------------------------------------------------------------------------
