@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook, notebook_paths
 

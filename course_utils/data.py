@@ -133,7 +133,7 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.2, seed: int = 0) -> Sp
     origin, lower moon shifted by (1, 0.5)), drawn from a seeded torch generator.
 
     Args:
-        n_samples: total number of points (the first moon gets the extra one if odd).
+        n_samples: total number of points (the second moon gets the extra one if odd).
         noise: standard deviation of the Gaussian noise added to each coordinate.
         seed: seed of the generator.
 
@@ -146,7 +146,7 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.2, seed: int = 0) -> Sp
     """
     _check_toy_args(n_samples, noise)
     gen = torch.Generator().manual_seed(seed)
-    n_upper = (n_samples + 1) // 2
+    n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     t_upper = torch.linspace(0, math.pi, n_upper)
     t_lower = torch.linspace(0, math.pi, n_lower)

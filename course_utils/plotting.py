@@ -110,8 +110,11 @@ def plot_histories(
     title: str = "",
     ylabel: str = "accuracy",
     axes: Sequence[Axes] | None = None,
+    val_name: str = "test",
 ) -> Figure:
-    """Per-epoch curves of several runs: one colour per run, one line style per metric."""
+    """Per-epoch curves of several runs: one colour per run, solid for training metrics,
+    dashed for the held-out set (called ``val_name`` in the legend: "test" or "validation").
+    """
     styles = {"train_acc": "-", "val_acc": "--", "train_loss": "-", "val_loss": "--"}
     if axes is None:
         fig, ax = plt.subplots()
@@ -121,7 +124,9 @@ def plot_histories(
     for color, (name, history) in zip(PALETTE * 4, histories.items(), strict=False):
         for metric in metrics:
             values = getattr(history, metric)
-            label = f"{name}, {metric.replace('_', ' ').replace('val', 'test/val')}"
+            split = val_name if metric.startswith("val") else "train"
+            kind = metric.split('_')[-1]
+            label = f"{name}: {split}" if len(metrics) <= 2 else f"{name}: {split} {kind}"
             ax.plot(history.epoch[: len(values)], values, styles.get(metric, "-"),
                     color=color, label=label)
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
@@ -185,6 +190,178 @@ def plot_decision_boundary(
 # ---------------------------------------------------------------------------------------
 # Chapter 02: weight decay
 # ---------------------------------------------------------------------------------------
+
+
+def plot_accuracy_bands(
+    epochs: Sequence[int] | np.ndarray,
+    runs: Mapping[str, Mapping[str, np.ndarray]],
+    *,
+    title: str = "",
+    ylabel: str = "accuracy",
+) -> Figure:
+    """Mean ± 1 std over seeds of train (solid) and test (dashed) curves, one colour per
+    condition.
+
+    Args:
+        epochs: the evaluated epochs (x axis).
+        runs: ``{condition: {"train": seeds x epochs, "test": seeds x epochs}}``; any key
+            other than ``"train"`` is drawn dashed and named in the legend.
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    for color, (condition, curves) in zip(PALETTE * 4, runs.items(), strict=False):
+        for split, values in curves.items():
+            plot_mean_std_curves(ax, np.asarray(epochs), np.asarray(values),
+                                 label=f"{condition}: {split}", color=color,
+                                 linestyle="-" if split == "train" else "--")
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_decision_boundaries(
+    panels: Mapping[str, Callable[[Tensor], Tensor]],
+    x: Tensor,
+    y: Tensor,
+    *,
+    suptitle: str = "",
+    resolution: int = 150,
+) -> Figure:
+    """Side-by-side decision regions of several 2-D classifiers on the same data.
+
+    Args:
+        panels: ``{panel title: predict_proba}``, each mapping ``(n, 2)`` points to class
+            probabilities.
+        x, y: the training points and labels drawn on every panel.
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.5), squeeze=False)
+    for ax, (title, predict_proba) in zip(axes[0], panels.items(), strict=True):
+        plot_decision_boundary(ax, predict_proba, x, y, title=title, resolution=resolution)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def _lambda_axis_positions(lambdas: Sequence[float]) -> tuple[np.ndarray, list[str]]:
+    """x positions on a log axis, with λ = 0 drawn one decade left of the smallest λ > 0."""
+    positive = [lam for lam in lambdas if lam > 0]
+    zero_at = min(positive) / 10 if positive else 1.0
+    positions = np.array([lam if lam > 0 else zero_at for lam in lambdas], dtype=float)
+    labels = [f"{lam:g}" for lam in lambdas]
+    return positions, labels
+
+
+def plot_lambda_sweep(
+    lambdas: Sequence[float],
+    val_acc: np.ndarray,
+    *,
+    train_acc: np.ndarray | None = None,
+    chosen: float | None = None,
+    title: str = "Choosing λ on the validation set",
+) -> Figure:
+    """Validation (and training) accuracy against λ on a log axis, mean ± std over seeds.
+
+    Args:
+        lambdas: the λ values (0 allowed: drawn at the left, labelled 0).
+        val_acc: ``seeds x len(lambdas)`` validation accuracies.
+        train_acc: optional ``seeds x len(lambdas)`` training accuracies.
+        chosen: the selected λ, marked by a vertical line.
+    """
+    positions, labels = _lambda_axis_positions(lambdas)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    series = [("validation", val_acc, "o-")] + ([("train", train_acc, "s--")]
+                                                 if train_acc is not None else [])
+    for name, values, style in series:
+        values = np.asarray(values, dtype=float)
+        ax.errorbar(positions, values.mean(axis=0), yerr=values.std(axis=0), fmt=style,
+                    capsize=3, label=f"{name} (mean ± std, {len(values)} seeds)")
+    if chosen is not None:
+        ax.axvline(positions[list(lambdas).index(chosen)], color="k", linestyle=":",
+                   label=f"chosen λ = {chosen:g}")
+    ax.set_xscale("log")
+    ax.set_xticks(positions, labels)
+    ax.minorticks_off()
+    ax.set(xlabel="λ (L2 coefficient, log scale; 0 = no decay)", ylabel="accuracy", title=title)
+    ax.legend()
+    return fig
+
+
+def plot_weight_histograms(
+    weights: Mapping[str, Tensor], *, tol: float = 1e-3, value_range: float = 0.3
+) -> Figure:
+    """Two views of each condition's weights: their values, and log10 of their magnitude.
+
+    The left panel is a histogram of :math:`w` (log count axis); the right one of
+    :math:`\\log_{10}|w|` for the non-zero weights, with the share of exact zeros in the
+    legend (they have no logarithm) and ``tol`` marked.
+
+    Args:
+        weights: ``{condition: all weights as one flat tensor}``.
+        tol: the sparsity threshold to mark.
+        value_range: the left panel shows ``[-value_range, value_range]``.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.6))
+    value_bins = np.linspace(-value_range, value_range, 121)
+    log_bins = np.linspace(-9, 0, 91)
+    for color, (name, w) in zip(PALETTE * 4, weights.items(), strict=False):
+        w = np.asarray(torch.as_tensor(w).detach().flatten(), dtype=float)
+        left.hist(np.clip(w, -value_range, value_range), bins=value_bins, histtype="step",
+                  color=color, label=name)
+        nonzero = np.abs(w[w != 0])
+        zeros = 1 - len(nonzero) / len(w)
+        right.hist(np.log10(np.clip(nonzero, 1e-9, None)), bins=log_bins, histtype="step",
+                   color=color, label=f"{name} (exact zeros: {zeros:.0%})")
+    left.set_yscale("log")
+    left.set(xlabel="weight value w (clipped to the range)", ylabel="number of weights",
+             title="Weight values")
+    right.axvline(np.log10(tol), color="k", linestyle=":", label=f"|w| = {tol:g}")
+    right.set(xlabel="log10 |w|  (non-zero weights)", ylabel="number of weights",
+              title="Weight magnitudes")
+    left.legend(loc="upper right")
+    right.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_input_weight_maps(
+    maps: Mapping[str, Tensor], *, title: str = "", shape: tuple[int, int] = (28, 28)
+) -> Figure:
+    """One image per condition of a per-input quantity (e.g. first-layer column norms).
+
+    Each panel has its own colour scale, from 0 to its maximum, with a colour bar.
+    """
+    fig, axes = plt.subplots(1, len(maps), figsize=(2.9 * len(maps), 2.9), squeeze=False)
+    for ax, (name, values) in zip(axes[0], maps.items(), strict=True):
+        image = np.asarray(torch.as_tensor(values).detach(), dtype=float).reshape(shape)
+        shown = ax.imshow(image, cmap="magma", vmin=0, vmax=max(image.max(), 1e-12))
+        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_norm_curves(
+    epochs: Sequence[int] | np.ndarray,
+    norms: Mapping[str, np.ndarray],
+    *,
+    title: str = "Weight norm during training",
+    ylabel: str = "‖w‖₂ of all weights",
+) -> Figure:
+    """Mean ± 1 std over seeds of a norm per evaluated epoch, one line per condition.
+
+    Args:
+        epochs: the evaluated epochs.
+        norms: ``{condition: seeds x epochs}``.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for color, (name, values) in zip(PALETTE * 4, norms.items(), strict=False):
+        plot_mean_std_curves(ax, np.asarray(epochs), np.asarray(values), label=name, color=color)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+    ax.legend()
+    return fig
 
 
 # ---------------------------------------------------------------------------------------

@@ -125,6 +125,86 @@ class CapacityExplorer(Explorer):
 # Chapter 02: weight decay
 # ---------------------------------------------------------------------------------------
 
+DECAY_PENALTIES = ("none", "l2", "l1")
+
+
+def decay_toy_data(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The chapter 02 toy set: 100 noisy moons (noise 0.3), few enough to overfit."""
+    from course_utils.data import make_moons
+
+    return make_moons(100, noise=0.3, seed=seed)
+
+
+def decay_toy_model(
+    lam: float,
+    penalty: str = "l2",
+    *,
+    data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    hidden: tuple[int, ...] = (64, 64),
+    steps: int = 400,
+    seed: int = 0,
+) -> torch.nn.Module:
+    """Train a 2-D classifier with ``lam * penalty`` added to its loss (the chapter 02
+    explorer's compute; runs in well under a second).
+
+    Full-batch Adam (lr 0.01) on ``data`` (default :func:`decay_toy_data`) for ``steps``
+    steps, He-initialized ``2-hidden-2`` ReLU network, weights drawn from ``seed``.
+
+    Args:
+        lam: the coefficient λ >= 0 of the penalty.
+        penalty: ``"none"``, ``"l2"`` (λ·½Σw², see
+            :func:`course_utils.regularization.l2_penalty`) or ``"l1"`` (λ·Σ|w|); biases are
+            not penalized.
+
+    Returns:
+        The trained model (in training mode; it has no dropout or normalization).
+
+    Raises:
+        ValueError: ``lam < 0``, unknown ``penalty`` or ``steps < 1``.
+    """
+    from course_utils.regularization import l1_penalty, l2_penalty
+
+    if not lam >= 0:
+        raise ValueError(f"lam must be non-negative, but got {lam}")
+    if penalty not in DECAY_PENALTIES:
+        raise ValueError(f"penalty must be one of {DECAY_PENALTIES}, but got {penalty!r}")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, but got {steps}")
+    x, y = data if data is not None else decay_toy_data()
+    generator = torch.Generator().manual_seed(seed)
+    model = mlp([2, *hidden, 2], init="he_normal", generator=generator)
+    term = {"l2": l2_penalty, "l1": l1_penalty}.get(penalty)
+    add = (lambda m: lam * term(m)) if term is not None and lam > 0 else None
+    fit(model, (x, y), epochs=steps, batch_size=len(x), lr=0.01, optimizer="adam", seed=seed,
+        progress=False, penalty=add, eval_every=0, eval_train=False)
+    return model
+
+
+class DecayExplorer(Explorer):
+    """λ (log slider) and penalty type -> the toy set's decision boundary, trained live."""
+
+    def __init__(self, data: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+        from course_utils.plotting import plot_decision_boundaries
+        from course_utils.regularization import max_abs_weight
+
+        x, y = data if data is not None else decay_toy_data()
+
+        def draw(lam: float, penalty: str):
+            model = decay_toy_model(lam, penalty, data=(x, y))
+            with torch.no_grad():
+                train_acc = (model(x).argmax(1) == y).float().mean().item()
+            title = (f"{penalty}, λ = {lam:.2g}: train {train_acc:.0%}, "
+                     f"max |w| = {max_abs_weight(model):.2f}")
+            return plot_decision_boundaries({title: lambda g: model(g).softmax(1)}, x, y)
+
+        controls = {
+            "lam": widgets.FloatLogSlider(value=1e-2, base=10, min=-4, max=0, step=0.25,
+                                          description="λ", continuous_update=False),
+            "penalty": widgets.Dropdown(options=[("L2", "l2"), ("L1", "l1"), ("none", "none")],
+                                        value="l2", description="penalty"),
+        }
+        super().__init__(controls, draw)
+
 
 # ---------------------------------------------------------------------------------------
 # Chapter 03: ensembles and boosting
