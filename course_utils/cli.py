@@ -25,7 +25,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOK_DIR}"]
     if args.no_browser:
         command.append("--no-browser")
-    command.extend(args.jupyter_args)
+    command.extend(args.jupyter_args)  # e.g. --port 8899, passed through to jupyter lab
     return subprocess.call(command, env={**os.environ, "PYTHONHASHSEED": "0"})
 
 
@@ -44,9 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    lab = sub.add_parser("lab", help="open the course in JupyterLab")
+    lab = sub.add_parser("lab", help="open the course in JupyterLab (other options go to jupyter lab)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
     lab.set_defaults(func=_cmd_lab)
 
     run = sub.add_parser("run", help="execute notebooks and print the seconds each took")
@@ -83,7 +82,12 @@ _EXTRA_COMMANDS = _extra_commands()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``course`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = extra  # everything else goes to jupyter lab
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except ValueError as error:

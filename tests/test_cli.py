@@ -80,6 +80,7 @@ def test_lab_command_builds_the_jupyter_call(monkeypatch):
     calls = []
     monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append(command) or 0)
     args = build_parser().parse_args(["lab", "--no-browser"])
+    args.jupyter_args = []
     assert args.func(args) == 0
     assert calls[0][:4] == [sys.executable, "-m", "jupyter", "lab"]
     assert f"--notebook-dir={NOTEBOOK_DIR}" in calls[0] and "--no-browser" in calls[0]
