@@ -31,20 +31,30 @@ ArrayLike = Tensor | np.ndarray | float | int | Sequence[float]
 
 
 def _as_tensor(name: str, value: object) -> Tensor:
-    """Convert an answer to a float64 tensor, or fail with a message about its type."""
+    """Convert an answer to a float64 CPU tensor, or fail with a message about its type."""
     if value is None:
         raise AssertionError(
             f"{name}: got None. Did your function forget to `return` its result?"
         )
     if isinstance(value, Tensor):
-        return value.detach().to(torch.float64)
+        return value.detach().to("cpu", torch.float64)
     if isinstance(value, (bool, str, bytes)):
         raise AssertionError(f"{name}: expected numbers, but got a {type(value).__name__}")
+    if callable(value):
+        raise AssertionError(
+            f"{name}: expected numbers, but got the function {getattr(value, '__name__', value)!r}"
+            ". Did you forget to call it (add the parentheses and arguments)?"
+        )
     try:
         return torch.as_tensor(np.asarray(value, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
+        several = ""
+        if isinstance(value, (tuple, list)):
+            several = (f" of {len(value)} items that do not form one array. "
+                       "Did your function return several values?")
         raise AssertionError(
-            f"{name}: expected a tensor, array or number, but got {type(value).__name__}"
+            f"{name}: expected a tensor, array or number, but got a {type(value).__name__}"
+            f"{several}"
         ) from exc
 
 
@@ -96,6 +106,8 @@ def check_shape(name: str, actual: object, expected_shape: Sequence[int]) -> Non
         hint = " Same number of entries: a reshape or keepdim issue?"
     elif a.dim() == len(expected) - 1:
         hint = " One dimension is missing: did a reduction drop it (keepdim=True)?"
+    elif a.dim() == len(expected) + 1:
+        hint = " One dimension too many: a missing reduction (sum or mean over a dimension)?"
     raise AssertionError(f"{name} has shape {tuple(a.shape)}, expected {expected}.{hint}")
 
 
@@ -141,8 +153,10 @@ def check_close(
     if torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
         return
     error = (a - b).abs()
+    error[torch.isnan(a) & torch.isnan(b)] = 0.0  # a NaN where a NaN is expected is right
+    error[torch.isnan(a) != torch.isnan(b)] = math.inf
     worst = int(error.flatten().argmax())
-    index = tuple(np.unravel_index(worst, tuple(a.shape))) if a.dim() else ()
+    index = tuple(int(i) for i in np.unravel_index(worst, tuple(a.shape))) if a.dim() else ()
     where = f" at index {index}" if index else ""
     hint = _matching_hint(a, hints or {}, rtol, atol)
     raise AssertionError(
@@ -152,16 +166,24 @@ def check_close(
     )
 
 
+def _check_scalar(output: object) -> None:
+    if not isinstance(output, Tensor) or output.numel() != 1:
+        got = (f"a tensor of shape {tuple(output.shape)}" if isinstance(output, Tensor)
+               else f"a {type(output).__name__}")
+        raise ValueError(f"f must return a one-element tensor, but got {got}")
+
+
 def numerical_gradient(f: Callable[[], Tensor], x: Tensor, *, eps: float = 1e-6) -> Tensor:
     """Central-difference gradient of the scalar ``f()`` with respect to ``x``'s entries.
 
     ``x`` is perturbed in place, entry by entry, and restored; ``f`` must read it.
 
     Raises:
-        ValueError: ``eps <= 0``.
+        ValueError: ``eps <= 0``, or ``f`` does not return a one-element tensor.
     """
     if eps <= 0:
         raise ValueError(f"eps must be positive, but got {eps}")
+    _check_scalar(f())
     grad = torch.zeros_like(x)
     flat_x, flat_grad = x.data.view(-1), grad.view(-1)
     for i in range(flat_x.numel()):
@@ -194,9 +216,10 @@ def gradient_check(
         The largest :func:`rel_error` over all inputs.
 
     Raises:
-        AssertionError: an error above ``tol``, naming the input and the worst entry.
-        ValueError: no inputs, non-positive ``eps`` or ``tol``, or analytic gradients
-            whose count differs from the inputs'.
+        AssertionError: an error above ``tol``, naming the input and the worst entry;
+            an analytic gradient of the wrong shape, or with NaN or infinite entries.
+        ValueError: no inputs, non-positive ``eps`` or ``tol``, ``f`` not returning a
+            scalar, or analytic gradients whose count differs from the inputs'.
     """
     if not inputs:
         raise ValueError("inputs must contain at least one tensor, but got none")
@@ -207,14 +230,21 @@ def gradient_check(
             f"analytic must have one gradient per input ({len(inputs)}), but got {len(analytic)}"
         )
     xs = [t.detach().to(torch.float64).clone().requires_grad_(True) for t in inputs]
+    output = f(*xs)
+    _check_scalar(output)
     if analytic is None:
-        analytic = torch.autograd.grad(f(*xs), xs, allow_unused=True)
+        analytic = torch.autograd.grad(output, xs, allow_unused=True)
         analytic = [torch.zeros_like(x) if g is None else g for x, g in zip(xs, analytic, strict=True)]
     worst = 0.0
     with torch.no_grad():
         for i, (x, grad) in enumerate(zip(xs, analytic, strict=True)):
             numeric = numerical_gradient(lambda: f(*xs), x, eps=eps)
             check_shape(f"gradient of input {i}", grad, numeric.shape)
+            if not torch.isfinite(_as_tensor("gradient", grad)).all():
+                raise AssertionError(
+                    f"gradient of input {i} contains NaN or infinite values: "
+                    f"{_fmt(_as_tensor('g', grad))}. Look for 0/0, log(0) or a missing epsilon."
+                )
             error = rel_error(grad, numeric)
             if error > tol:
                 raise AssertionError(

@@ -120,6 +120,66 @@ class CapacityExplorer(Explorer):
 # Chapter 01: initialization
 # ---------------------------------------------------------------------------------------
 
+INIT_EXPLORER_SCHEMES = ("std", "lecun_normal", "xavier_normal", "he_normal", "torch_default")
+
+
+def init_explorer_data(
+    activation: str, scheme: str, depth: int, std: float, *, width: int = 100,
+    n_samples: int = 500, seed: int = 0,
+) -> list:
+    """The chapter 01 explorer's compute: per-layer statistics of a deep stack at init.
+
+    Runs :func:`course_utils.diagnostics.probe_stack` with ``depth`` layers of ``width``
+    units (no bias) on ``n_samples`` N(0, 1) inputs, keeping the activations for
+    histograms. ``scheme="std"`` draws the weights from N(0, ``std``^2); any other scheme
+    ignores ``std``.
+
+    Returns:
+        One ``LayerStats`` per layer (with ``output``); the same arguments give the same
+        numbers.
+
+    Raises:
+        ValueError: unknown activation or scheme, ``std`` not positive, ``depth`` outside
+            [1, 100].
+    """
+    from course_utils.diagnostics import probe_stack
+
+    if scheme not in INIT_EXPLORER_SCHEMES:
+        raise ValueError(f"scheme must be one of {INIT_EXPLORER_SCHEMES}, but got {scheme!r}")
+    if scheme == "std" and not std > 0:
+        raise ValueError(f"std must be positive, but got {std}")
+    if not 1 <= depth <= 100:
+        raise ValueError(f"depth must be in [1, 100], but got {depth}")
+    return probe_stack(activation, std if scheme == "std" else scheme, depth=depth,  # type: ignore[arg-type]
+                       width=width, n_samples=n_samples, keep_outputs=True, seed=seed)
+
+
+class InitExplorer(Explorer):
+    """Activation x scheme x depth x std -> histograms of a few layers and std per layer."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_init_explorer
+
+        def draw(activation: str, scheme: str, depth: int, std: float):
+            stats = init_explorer_data(activation, scheme, depth, std)
+            label = f"N(0, {std:.3g}^2)" if scheme == "std" else scheme
+            last = stats[-1]
+            return plot_init_explorer(
+                stats, title=f"{activation}, {label}, {depth} layers: last layer std "
+                             f"{last.std:.3g}, first-layer gradient std {stats[0].grad_std:.3g}")
+
+        controls = {
+            "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="relu",
+                                           description="activation"),
+            "scheme": widgets.Dropdown(options=list(INIT_EXPLORER_SCHEMES), value="he_normal",
+                                       description="scheme"),
+            "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth",
+                                       continuous_update=False),
+            "std": widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=1, step=0.25,
+                                          description="std", continuous_update=False),
+        }
+        super().__init__(controls, draw)
+
 
 # ---------------------------------------------------------------------------------------
 # Chapter 02: weight decay
@@ -183,14 +243,16 @@ def decay_toy_model(
 class DecayExplorer(Explorer):
     """λ (log slider) and penalty type -> the toy set's decision boundary, trained live."""
 
-    def __init__(self, data: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+    def __init__(
+        self, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, steps: int = 400
+    ) -> None:
         from course_utils.plotting import plot_decision_boundaries
         from course_utils.regularization import max_abs_weight
 
         x, y = data if data is not None else decay_toy_data()
 
         def draw(lam: float, penalty: str):
-            model = decay_toy_model(lam, penalty, data=(x, y))
+            model = decay_toy_model(lam, penalty, data=(x, y), steps=steps)
             with torch.no_grad():
                 train_acc = (model(x).argmax(1) == y).float().mean().item()
             title = (f"{penalty}, λ = {lam:.2g}: train {train_acc:.0%}, "
@@ -210,10 +272,140 @@ class DecayExplorer(Explorer):
 # Chapter 03: ensembles and boosting
 # ---------------------------------------------------------------------------------------
 
+ENSEMBLE_EXPLORER_METHODS = ("AdaBoost (SAMME)", "bagging")
+
+
+def ensemble_explorer_data(
+    method: str, n_estimators: int, max_depth: int, *, n_train: int = 200, noise: float = 0.3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The chapter 03 explorer's compute: an ensemble of decision trees on the moons.
+
+    Fits ``AdaBoostClassifier`` or ``BaggingClassifier`` from
+    :mod:`course_utils.ensembles` with ``n_estimators`` trees of depth ``max_depth`` (the
+    base learner's capacity) on ``n_train`` noisy moons, and scores it on 1,000 fresh
+    points from the same distribution after every added member.
+
+    Returns:
+        ``{"model", "method", "n_estimators", "max_depth", "x_train", "y_train",
+        "train_acc", "test_acc", "train_curve", "test_curve"}``; the same arguments give
+        the same result.
+
+    Raises:
+        ValueError: unknown method, ``n_estimators`` outside [1, 500] or ``max_depth``
+            outside [1, 20].
+    """
+    import numpy as np
+    from sklearn.tree import DecisionTreeClassifier
+
+    from course_utils.data import make_moons
+    from course_utils.ensembles import AdaBoostClassifier, BaggingClassifier
+
+    if method not in ENSEMBLE_EXPLORER_METHODS:
+        raise ValueError(f"method must be one of {ENSEMBLE_EXPLORER_METHODS}, but got {method!r}")
+    if not 1 <= n_estimators <= 500:
+        raise ValueError(f"n_estimators must be in [1, 500], but got {n_estimators}")
+    if not 1 <= max_depth <= 20:
+        raise ValueError(f"max_depth must be in [1, 20], but got {max_depth}")
+    x_train, y_train = make_moons(n_train, noise=noise, seed=seed)
+    x_test, y_test = make_moons(1000, noise=noise, seed=seed + 1)
+    tree = DecisionTreeClassifier(max_depth=max_depth)
+    if method == "bagging":
+        model = BaggingClassifier(tree, n_estimators, random_state=seed)
+    else:
+        model = AdaBoostClassifier(tree, n_estimators=n_estimators, random_state=seed)
+    model.fit(x_train.numpy(), y_train.numpy())
+    curves = [[float(np.mean(p == y.numpy())) for p in model.staged_predict(x.numpy())]
+              for x, y in ((x_train, y_train), (x_test, y_test))]
+    return {"model": model, "method": method, "n_estimators": n_estimators,
+            "max_depth": max_depth, "x_train": x_train, "y_train": y_train,
+            "train_acc": curves[0][-1], "test_acc": curves[1][-1],
+            "train_curve": curves[0], "test_curve": curves[1]}
+
+
+class EnsembleExplorer(Explorer):
+    """Method x number of members x tree depth -> decision boundary and accuracy curves."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_ensemble_explorer
+
+        def draw(method: str, n_estimators: int, max_depth: int):
+            return plot_ensemble_explorer(ensemble_explorer_data(method, n_estimators, max_depth))
+
+        controls = {
+            "method": widgets.Dropdown(options=list(ENSEMBLE_EXPLORER_METHODS),
+                                       value=ENSEMBLE_EXPLORER_METHODS[0], description="method"),
+            "n_estimators": widgets.IntSlider(value=20, min=1, max=200, description="members",
+                                              continuous_update=False),
+            "max_depth": widgets.IntSlider(value=1, min=1, max=10, description="tree depth",
+                                           continuous_update=False),
+        }
+        super().__init__(controls, draw)
+
 
 # ---------------------------------------------------------------------------------------
 # Chapter 04: dropout
 # ---------------------------------------------------------------------------------------
+
+
+def dropout_explorer_data(
+    p: float, *, n_train: int = 300, weight_decay: float = 0.0, epochs: int = 40, seed: int = 0
+) -> dict[str, Any]:
+    """The chapter 04 explorer's compute: four masks on a digit and a quick training run.
+
+    Trains ``784-100-100-10`` (ReLU, He init, :class:`course_utils.dropout.Dropout` with
+    drop probability ``p`` after each hidden layer) on the first ``n_train`` MNIST images
+    with SGD + momentum (lr 0.05, batch 50, ``weight_decay``) for ``epochs`` epochs; about
+    a second for 300 images.
+
+    Returns:
+        ``{"p", "digit" (784,), "digit_masks" (4, 784) bool keep masks, "train_acc",
+        "test_acc", "history"}``; the same ``seed`` gives the same result.
+
+    Raises:
+        ValueError: ``p`` outside [0, 1), ``n_train`` outside [10, 8000] or a negative
+            ``weight_decay``.
+    """
+    from course_utils.dropout import Dropout, dropout_mask
+
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p must be in [0, 1) for a trainable network, but got {p}")
+    if not 10 <= n_train <= 8000:
+        raise ValueError(f"n_train must be in [10, 8000], but got {n_train}")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    generator = torch.Generator().manual_seed(seed)
+    digit_masks = dropout_mask(x_test[:4], p, generator=generator)
+    model = mlp([784, 100, 100, 10], dropout=p, dropout_layer=Dropout, init="he_normal",
+                generator=generator)
+    torch.manual_seed(seed)  # the training masks come from the global generator
+    history = fit(model, (x_train[:n_train], y_train[:n_train]), val=(x_test, y_test),
+                  epochs=epochs, batch_size=50, lr=0.05, optimizer="momentum",
+                  weight_decay=weight_decay, seed=seed, progress=False, eval_every=0)
+    final = history.final()
+    return {"p": p, "weight_decay": weight_decay, "digit": x_test[0], "digit_masks": digit_masks,
+            "train_acc": final["train_acc"], "test_acc": final["val_acc"], "history": history}
+
+
+class DropoutExplorer(Explorer):
+    """Sliders for the drop probability p, the number of training images and the weight
+    decay -> masks on a digit and the train/test accuracy of a quick run."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_dropout_explorer
+
+        def draw(p: float, n_train: int, weight_decay: float):
+            result = dropout_explorer_data(round(p, 2), n_train=n_train, weight_decay=weight_decay)
+            return plot_dropout_explorer(result)
+
+        controls = {
+            "p": widgets.FloatSlider(value=0.2, min=0.0, max=0.9, step=0.1, description="p",
+                                     continuous_update=False),
+            "n_train": widgets.IntSlider(value=300, min=100, max=3000, step=100,
+                                         description="images", continuous_update=False),
+            "weight_decay": widgets.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2], value=0.0,
+                                             description="weight decay"),
+        }
+        super().__init__(controls, draw)
 
 
 # ---------------------------------------------------------------------------------------
@@ -221,6 +413,118 @@ class DecayExplorer(Explorer):
 # ---------------------------------------------------------------------------------------
 
 
+def batchnorm_explorer_runs(
+    weight_std: float, lr: float, *, n_train: int = 500, epochs: int = 10, seed: int = 0
+) -> dict[str, History]:
+    """The chapter 05 explorer's compute: the same network with and without batch norm.
+
+    Trains ``784-50x4-10`` ReLU nets whose weights start from N(0, ``weight_std``^2), one
+    with :class:`course_utils.normalization.BatchNorm1d` before each activation, on the
+    first ``n_train`` MNIST images with plain SGD (batch 50, learning rate ``lr``), and
+    records train and test accuracy every 2 epochs; well under a second per call.
+
+    Returns:
+        ``{"with BN": History, "without BN": History}``; the same arguments give the same
+        histories.
+
+    Raises:
+        ValueError: a non-positive ``weight_std`` or ``lr``, or ``n_train`` outside
+            [50, 8000].
+    """
+    from course_utils.normalization import BatchNorm1d
+
+    if weight_std <= 0 or lr <= 0:
+        raise ValueError(f"weight_std and lr must be positive, but got {weight_std}, {lr}")
+    if not 50 <= n_train <= 8000:
+        raise ValueError(f"n_train must be in [50, 8000], but got {n_train}")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    train, test = (x_train[:n_train], y_train[:n_train]), (x_test[:1000], y_test[:1000])
+    runs = {}
+    for name, norm in (("with BN", BatchNorm1d), ("without BN", None)):
+        model = mlp([784, 50, 50, 50, 50, 10], norm=norm, init=weight_std,
+                    generator=torch.Generator().manual_seed(seed))
+        runs[name] = fit(model, train, val=test, epochs=epochs, batch_size=50, lr=lr,
+                         seed=seed, progress=False, eval_every=2)
+    return runs
+
+
+class BatchNormExplorer(Explorer):
+    """Sliders for the initial weight scale and the learning rate -> train/test accuracy
+    curves of the same network with and without batch normalization."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_histories
+
+        def draw(weight_std: float, lr: float):
+            runs = batchnorm_explorer_runs(weight_std, lr)
+            finals = ", ".join(f"{name}: test {h.final()['val_acc']:.1%}"
+                               for name, h in runs.items())
+            return plot_histories(runs, title=f"std {weight_std:.0e}, lr {lr:g} - {finals}")
+
+        controls = {
+            "weight_std": widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.5,
+                                                 description="weight std",
+                                                 continuous_update=False),
+            "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=1, step=0.5,
+                                         description="learning rate", continuous_update=False),
+        }
+        super().__init__(controls, draw)
+
+
 # ---------------------------------------------------------------------------------------
 # Chapter 06: hyperparameter search
 # ---------------------------------------------------------------------------------------
+
+
+def coverage_score(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The explorer's illustrative response on the unit square: a narrow peak along the
+    important axis ``x`` (at 0.7) and a slope of 0.02 along the unimportant axis ``y``."""
+    return 0.5 + 0.45 * torch.exp(-(((x - 0.7) / 0.07) ** 2)) + 0.02 * (y - 0.5)
+
+
+def search_coverage(budget: int, *, seed: int = 0) -> dict[str, Any]:
+    """Grid and random search with the same budget on :func:`coverage_score`.
+
+    The grid uses ``n = floor(sqrt(budget))`` values per axis at the cell centres
+    (``n * n <= budget`` trials); random search draws ``budget`` points uniformly.
+
+    Returns:
+        ``grid`` and ``random``: ``(trials, 2)`` points; ``*_distinct``: how many different
+        values of the important axis each tried; ``*_best``: the best score each found;
+        ``curve_x`` / ``curve_score``: the response along x (at y = 0.5).
+
+    Raises:
+        ValueError: ``budget < 1``.
+    """
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1, but got {budget}")
+    n = int(budget**0.5)
+    centres = (torch.arange(n, dtype=torch.float64) + 0.5) / n
+    grid = torch.cartesian_prod(centres, centres).reshape(-1, 2)
+    random = torch.rand(budget, 2, generator=torch.Generator().manual_seed(seed),
+                        dtype=torch.float64)
+    curve_x = torch.linspace(0, 1, 401, dtype=torch.float64)
+    result: dict[str, Any] = {"grid": grid, "random": random, "curve_x": curve_x,
+                              "curve_score": coverage_score(curve_x, torch.full_like(curve_x, 0.5))}
+    for name, points in (("grid", grid), ("random", random)):
+        result[f"{name}_distinct"] = len(torch.unique(points[:, 0]))
+        result[f"{name}_best"] = coverage_score(points[:, 0], points[:, 1]).max().item()
+    return result
+
+
+class SearchCoverageExplorer(Explorer):
+    """Sliders for the budget and the seed -> where grid and random search put their trials."""
+
+    def __init__(self) -> None:
+        from course_utils.plotting import plot_search_coverage
+
+        def draw(budget: int, seed: int):
+            return plot_search_coverage(search_coverage(budget, seed=seed))
+
+        controls = {
+            "budget": widgets.IntSlider(value=9, min=1, max=64, description="trials",
+                                        continuous_update=False),
+            "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed",
+                                      continuous_update=False),
+        }
+        super().__init__(controls, draw)
