@@ -1,0 +1,1074 @@
+"""Chapter 03, ensembles and boosting: many models, combined, beat one.
+
+An *ensemble* trains several models separately and combines their outputs: classifiers
+by a vote, regressors by an average. It helps when the members make *different* errors,
+so the lesson has three parts:
+
+- **Combining** (:func:`hard_vote`, :func:`soft_vote`, :func:`average`): a majority vote
+  of :math:`M` independent members of accuracy :math:`p > 1/2` is right with probability
+  :math:`\\sum_{k > M/2} \\binom{M}{k} p^k (1-p)^{M-k} \\to 1`
+  (:func:`majority_vote_accuracy`); real members' errors are correlated, which
+  :func:`pairwise_disagreement` measures.
+- **Diversity from data** (:func:`bootstrap_indices`, :func:`pasting_indices`,
+  :class:`BaggingClassifier`): *bagging* (Breiman, 1996) trains each member on a sample
+  drawn *with* replacement, *pasting* on one drawn *without*. A bootstrap sample of size
+  :math:`n` holds a fraction :math:`1 - (1 - 1/n)^n \\approx 1 - 1/e \\approx 63.2\\,\\%`
+  of the distinct samples; the rest are "out of bag".
+- **Boosting** (:func:`samme_round`, :class:`AdaBoostClassifier`): members are trained in
+  sequence, each on sample weights that grow on the samples its predecessors got wrong
+  (AdaBoost, Freund & Schapire, 1997; its multi-class form SAMME, Zhu et al., 2009).
+
+The estimators have scikit-learn's shape (``fit(X, y, sample_weight=None)`` returns
+``self``; ``predict``, ``predict_proba``, ``staged_predict``; learned attributes end in
+``_``), and their members can be scikit-learn estimators or :class:`TorchMLPClassifier`,
+a small torch MLP whose loss weighs each sample by its ``sample_weight``. For ensembles of
+many MLPs at once, :func:`member_subsets` gives ``course_utils.training.fit_many`` each
+member's training subset, and :func:`member_probabilities` / :func:`accuracy_vs_size`
+evaluate the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, check_X_y, has_fit_parameter
+from torch import Tensor, nn
+
+from course_utils.models import mlp
+from course_utils.training import fit_many
+
+__all__ = [
+    "bootstrap_indices",
+    "pasting_indices",
+    "out_of_bag_mask",
+    "member_subsets",
+    "fit_mlp_ensemble",
+    "vote_counts",
+    "hard_vote",
+    "soft_vote",
+    "average",
+    "majority_vote_accuracy",
+    "pairwise_disagreement",
+    "member_probabilities",
+    "accuracy_vs_size",
+    "weighted_error",
+    "samme_alpha",
+    "samme_round",
+    "BaggingClassifier",
+    "AdaBoostClassifier",
+    "TorchMLPClassifier",
+]
+
+SubsetMethod = Literal["seeds", "bagging", "pasting"]
+Voting = Literal["soft", "hard"]
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+# ---------------------------------------------------------------------------------------
+# Drawing each member's data: bagging and pasting
+# ---------------------------------------------------------------------------------------
+
+
+def _check_count(name: str, value: object, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, but got {value!r}")
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(int(seed))
+
+
+def bootstrap_indices(n: int, size: int | None = None, *, seed: int) -> Tensor:
+    """Indices of a bootstrap sample: ``size`` draws from ``range(n)`` *with* replacement.
+
+    Each draw is uniform and independent, so a sample may hold an index several times
+    and miss others. The chance that one index is never drawn in :math:`n` draws is
+    :math:`(1 - 1/n)^n \\to e^{-1} \\approx 0.368`, so a bootstrap sample of size :math:`n`
+    contains about 63.2 % of the distinct indices (Breiman, 1996, *Bagging predictors*).
+
+    The draw is ``torch.randint(n, (size,), generator=torch.Generator().manual_seed(seed))``.
+
+    Args:
+        n: number of samples to draw from (indices ``0 .. n-1``).
+        size: number of draws; None means ``n``.
+        seed: seed of the draw (the same seed gives the same indices).
+
+    Returns:
+        An int64 tensor of shape ``(size,)``.
+
+    Raises:
+        ValueError: ``n`` or ``size`` is not a positive integer.
+
+    Examples:
+        >>> idx = bootstrap_indices(1000, seed=0)
+        >>> 0.60 < len(idx.unique()) / 1000 < 0.66
+        True
+    """
+    _check_count("n", n)
+    size = n if size is None else size
+    _check_count("size", size)
+    return torch.randint(n, (size,), generator=_generator(seed))
+
+
+def pasting_indices(n: int, size: int, *, seed: int) -> Tensor:
+    """Indices of a pasting sample: ``size`` draws from ``range(n)`` *without* replacement.
+
+    The first ``size`` entries of a seeded random permutation: every index appears at
+    most once (Breiman, 1999, *Pasting small votes*).
+
+    Args:
+        n: number of samples to draw from.
+        size: number of distinct indices, ``1 <= size <= n``.
+        seed: seed of the permutation.
+
+    Returns:
+        An int64 tensor of shape ``(size,)`` with distinct entries.
+
+    Raises:
+        ValueError: ``n`` is not a positive integer or ``size`` is not in ``[1, n]``.
+    """
+    _check_count("n", n)
+    _check_count("size", size)
+    if size > n:
+        raise ValueError(f"size must be at most n={n} when drawing without replacement, "
+                         f"but got {size}")
+    return torch.randperm(n, generator=_generator(seed))[:size]
+
+
+def out_of_bag_mask(indices: Tensor, n: int) -> Tensor:
+    """Boolean mask of the samples in ``range(n)`` that ``indices`` never drew.
+
+    Raises:
+        ValueError: ``n`` is not a positive integer or an index lies outside ``[0, n)``.
+    """
+    _check_count("n", n)
+    indices = torch.as_tensor(indices, dtype=torch.long)
+    if indices.numel() and (indices.min() < 0 or indices.max() >= n):
+        raise ValueError(f"indices must lie in [0, {n}), but got values in "
+                         f"[{indices.min().item()}, {indices.max().item()}]")
+    mask = torch.ones(n, dtype=torch.bool)
+    mask[indices] = False
+    return mask
+
+
+def _subset_size(max_samples: int | float, n: int) -> int:
+    if isinstance(max_samples, bool):
+        raise ValueError(f"max_samples must be an int in [1, n] or a float in (0, 1], "
+                         f"but got {max_samples!r}")
+    if isinstance(max_samples, (int, np.integer)):
+        size = int(max_samples)
+    elif isinstance(max_samples, float) and 0.0 < max_samples <= 1.0:
+        size = max(1, int(max_samples * n))
+    else:
+        size = 0
+    if not 1 <= size <= n:
+        raise ValueError(f"max_samples must be an int in [1, n={n}] or a float in (0, 1], "
+                         f"but got {max_samples!r}")
+    return size
+
+
+def _draw(n: int, size: int, bootstrap: bool, seed: int) -> Tensor:
+    if bootstrap:
+        return bootstrap_indices(n, size, seed=seed)
+    return pasting_indices(n, size, seed=seed)
+
+
+def member_subsets(
+    n: int,
+    n_members: int,
+    *,
+    method: SubsetMethod,
+    max_samples: int | float = 1.0,
+    seed: int,
+) -> Tensor:
+    """One training subset per member, stacked for ``course_utils.training.fit_many``.
+
+    Args:
+        n: training-set size.
+        n_members: number of members.
+        method: ``"seeds"`` (every member sees all ``n`` samples; diversity comes only
+            from the initial weights and batch order), ``"bagging"`` (bootstrap samples)
+            or ``"pasting"`` (samples without replacement).
+        max_samples: subset size, an int or a fraction of ``n`` (ignored for ``"seeds"``).
+        seed: member ``k`` draws with seed ``seed * 100_003 + k``.
+
+    Returns:
+        An int64 tensor of shape ``(n_members, subset size)``.
+
+    Raises:
+        ValueError: an unknown method or bad sizes.
+    """
+    _check_count("n", n)
+    _check_count("n_members", n_members)
+    if method not in ("seeds", "bagging", "pasting"):
+        raise ValueError(f"method must be 'seeds', 'bagging' or 'pasting', but got {method!r}")
+    if method == "seeds":
+        return torch.arange(n).repeat(n_members, 1)
+    size = _subset_size(max_samples, n)
+    return torch.stack([_draw(n, size, method == "bagging", seed * 100_003 + k)
+                        for k in range(n_members)])
+
+
+def fit_mlp_ensemble(
+    sizes: Sequence[int],
+    train: tuple[Tensor, Tensor],
+    *,
+    n_members: int,
+    method: SubsetMethod = "seeds",
+    max_samples: int | float = 1.0,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int = 0,
+) -> list[nn.Sequential]:
+    """Train ``n_members`` MLPs ``mlp(sizes)`` as an ensemble, all in one batched pass.
+
+    The members start from PyTorch's default initialization drawn after
+    ``torch.manual_seed(seed)`` (in a forked RNG, so the global state is untouched), get
+    their training subsets from :func:`member_subsets` and are trained together by
+    ``course_utils.training.fit_many`` (plain SGD, each member with its own batch order).
+    ``"seeds"`` gives what Lakshminarayanan et al. (2017) call a *deep ensemble*: same
+    data, different random initializations and batch orders.
+
+    Args:
+        sizes: layer widths, e.g. ``[784, 16, 10]``.
+        train: ``(x, y)`` training tensors.
+        n_members: ensemble size.
+        method, max_samples: how each member's data is drawn (see :func:`member_subsets`).
+        epochs: passes over each member's own subset.
+        batch_size, lr: SGD settings.
+        seed: seed of the initial weights, the subsets and the batch orders.
+
+    Returns:
+        The trained members (in training mode).
+
+    Raises:
+        ValueError: bad sizes, method or training settings.
+    """
+    _check_count("n_members", n_members)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        models = [mlp(sizes) for _ in range(n_members)]
+    subsets = member_subsets(len(train[0]), n_members, method=method, max_samples=max_samples,
+                             seed=seed)
+    fit_many(models, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+             subsets=subsets, eval_every=0, eval_train=False)
+    return models
+
+
+# ---------------------------------------------------------------------------------------
+# Combining the members: votes and averages
+# ---------------------------------------------------------------------------------------
+
+
+def _member_weights(weights: Sequence[float] | Tensor | None, n_members: int) -> Tensor | None:
+    if weights is None:
+        return None
+    w = torch.as_tensor(weights, dtype=torch.float64).flatten()
+    if w.numel() != n_members:
+        raise ValueError(f"weights must have one entry per member ({n_members}), "
+                         f"but got {w.numel()}")
+    if not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be finite, non-negative and not all zero, "
+                         f"but got {w.tolist()}")
+    return w
+
+
+def vote_counts(
+    predictions: Tensor,
+    n_classes: int | None = None,
+    *,
+    weights: Sequence[float] | Tensor | None = None,
+) -> Tensor:
+    """How many (or how much weight of the) members vote for each class, per sample.
+
+    .. math:: v_{ic} = \\sum_m w_m \\,[\\hat y_{mi} = c]
+
+    Args:
+        predictions: ``(n_members, n_samples)`` integer class labels in ``[0, n_classes)``.
+        n_classes: number of classes; None means ``predictions.max() + 1``.
+        weights: one non-negative weight per member (None: every member counts 1).
+
+    Returns:
+        ``(n_samples, n_classes)`` vote totals (int64 without weights, float64 with).
+
+    Raises:
+        ValueError: predictions not 2-D, labels outside ``[0, n_classes)``, bad weights.
+    """
+    predictions = torch.as_tensor(predictions)
+    if predictions.dim() != 2 or predictions.dtype.is_floating_point or predictions.numel() == 0:
+        raise ValueError(f"predictions must be a non-empty (n_members, n_samples) integer "
+                         f"tensor, but got shape {tuple(predictions.shape)} and dtype "
+                         f"{predictions.dtype}")
+    predictions = predictions.long()
+    n_classes = int(predictions.max()) + 1 if n_classes is None else n_classes
+    if predictions.min() < 0 or predictions.max() >= n_classes:
+        raise ValueError(f"predictions must be class labels in [0, {n_classes}), but got "
+                         f"values in [{predictions.min().item()}, {predictions.max().item()}]")
+    w = _member_weights(weights, len(predictions))
+    one_hot = F.one_hot(predictions, n_classes)  # (members, samples, classes)
+    if w is None:
+        return one_hot.sum(dim=0)
+    return torch.einsum("m,msc->sc", w, one_hot.double())
+
+
+def hard_vote(
+    predictions: Tensor,
+    n_classes: int | None = None,
+    *,
+    weights: Sequence[float] | Tensor | None = None,
+) -> Tensor:
+    """Majority (plurality) vote: the class most members predict, for each sample.
+
+    .. math:: \\hat y_i = \\arg\\max_c \\sum_m w_m [\\hat y_{mi} = c]
+
+    **Tie rule:** when several classes get the same (largest) vote, the *smallest* class
+    label wins, as in scikit-learn's ``VotingClassifier(voting="hard")``
+    (``np.argmax(np.bincount(...))``) and ``torch.argmax`` (first maximum).
+
+    Args:
+        predictions: ``(n_members, n_samples)`` integer labels.
+        n_classes: number of classes (None: inferred from the largest label).
+        weights: optional non-negative weight per member (AdaBoost votes with its
+            :math:`\\alpha_m`).
+
+    Returns:
+        ``(n_samples,)`` int64 labels.
+
+    Raises:
+        ValueError: see :func:`vote_counts`.
+
+    Examples:
+        >>> hard_vote(torch.tensor([[0, 1, 2], [0, 2, 1], [1, 2, 0]]))
+        tensor([0, 2, 0])
+    """
+    return vote_counts(predictions, n_classes, weights=weights).argmax(dim=1)
+
+
+def average(outputs: Tensor, weights: Sequence[float] | Tensor | None = None) -> Tensor:
+    """The (weighted) mean of the members' outputs: how regressors are combined.
+
+    .. math:: \\bar f(x) = \\frac{\\sum_m w_m f_m(x)}{\\sum_m w_m}
+
+    Args:
+        outputs: ``(n_members, ...)`` member outputs (predictions or probabilities).
+        weights: one non-negative weight per member (None: plain mean).
+
+    Returns:
+        The mean over the first dimension, in ``outputs``' dtype.
+
+    Raises:
+        ValueError: no members, or bad weights.
+    """
+    outputs = torch.as_tensor(outputs)
+    if outputs.dim() == 0 or len(outputs) == 0:
+        raise ValueError(f"outputs must have at least one member along dim 0, but got shape "
+                         f"{tuple(outputs.shape)}")
+    if not outputs.dtype.is_floating_point:
+        outputs = outputs.double()
+    w = _member_weights(weights, len(outputs))
+    if w is None:
+        return outputs.mean(dim=0)
+    w = w.to(outputs.dtype).view(-1, *([1] * (outputs.dim() - 1)))
+    return (w * outputs).sum(dim=0) / w.sum()
+
+
+def soft_vote(probabilities: Tensor, weights: Sequence[float] | Tensor | None = None) -> Tensor:
+    """Soft vote: the class with the highest *average* predicted probability.
+
+    .. math:: \\hat y_i = \\arg\\max_c \\frac{1}{M} \\sum_m p_m(c \\mid x_i)
+
+    A confident member counts more than a hesitant one, unlike in :func:`hard_vote`.
+    Ties go to the smallest class label (``argmax`` returns the first maximum).
+
+    Args:
+        probabilities: ``(n_members, n_samples, n_classes)`` predicted probabilities.
+        weights: optional non-negative weight per member.
+
+    Returns:
+        ``(n_samples,)`` int64 labels.
+
+    Raises:
+        ValueError: ``probabilities`` is not 3-D, or bad weights.
+
+    Examples:
+        >>> p = torch.tensor([[[0.9, 0.1]], [[0.4, 0.6]], [[0.4, 0.6]]])
+        >>> soft_vote(p), hard_vote(p.argmax(-1))  # one sure member outweighs two unsure
+        (tensor([0]), tensor([1]))
+    """
+    probabilities = torch.as_tensor(probabilities)
+    if probabilities.dim() != 3:
+        raise ValueError(f"probabilities must have shape (n_members, n_samples, n_classes), "
+                         f"but got {tuple(probabilities.shape)}")
+    return average(probabilities, weights).argmax(dim=-1)
+
+
+# ---------------------------------------------------------------------------------------
+# Why voting works, and why it works less than the binomial formula promises
+# ---------------------------------------------------------------------------------------
+
+
+def majority_vote_accuracy(p: float, n_members: int) -> float:
+    """Accuracy of a majority vote of ``n_members`` *independent* members of accuracy ``p``.
+
+    Each member is right with probability :math:`p`, independently, so the number of
+    right members is :math:`K \\sim \\mathrm{Binomial}(M, p)` and the vote is right when
+    more than half are (Condorcet's jury theorem):
+
+    .. math:: P(\\text{vote right}) = \\sum_{k > M/2} \\binom{M}{k} p^k (1-p)^{M-k}
+              \\;+\\; \\tfrac12 \\binom{M}{M/2} p^{M/2}(1-p)^{M/2} \\,[M \\text{ even}]
+
+    (a tie is broken by a fair coin). It tends to 1 as :math:`M` grows when
+    :math:`p > 1/2`. With more than two classes the wrong votes also split between
+    classes, so this binary count is a lower bound for a plurality vote.
+
+    Raises:
+        ValueError: ``p`` outside ``[0, 1]`` or ``n_members < 1``.
+
+    Examples:
+        >>> round(majority_vote_accuracy(0.7, 3), 3)  # 0.7**3 + 3 * 0.7**2 * 0.3
+        0.784
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be a probability in [0, 1], but got {p}")
+    _check_count("n_members", n_members)
+    total = sum(math.comb(n_members, k) * p**k * (1 - p) ** (n_members - k)
+                for k in range(n_members // 2 + 1, n_members + 1))
+    if n_members % 2 == 0:
+        half = n_members // 2
+        total += 0.5 * math.comb(n_members, half) * p**half * (1 - p) ** half
+    return total
+
+
+def pairwise_disagreement(predictions: Tensor) -> Tensor:
+    """Fraction of samples on which each pair of members predicts different classes.
+
+    .. math:: d_{jk} = \\frac{1}{n} \\sum_i [\\hat y_{ji} \\ne \\hat y_{ki}]
+
+    Two members that always agree add nothing to a vote. Members of accuracy :math:`p`
+    that erred independently (wrong classes spread uniformly over :math:`C - 1`) would
+    disagree on :math:`1 - p^2 - (1-p)^2/(C-1)` of the samples.
+
+    Args:
+        predictions: ``(n_members, n_samples)`` labels.
+
+    Returns:
+        A symmetric ``(n_members, n_members)`` float tensor with a zero diagonal.
+
+    Raises:
+        ValueError: ``predictions`` is not 2-D.
+    """
+    predictions = torch.as_tensor(predictions)
+    if predictions.dim() != 2 or predictions.shape[1] == 0:
+        raise ValueError(f"predictions must have shape (n_members, n_samples), but got "
+                         f"{tuple(predictions.shape)}")
+    return (predictions[:, None, :] != predictions[None, :, :]).double().mean(dim=2)
+
+
+@torch.no_grad()
+def member_probabilities(models: Sequence[nn.Module], x: Tensor) -> Tensor:
+    """Every member's softmax probabilities on ``x``, in evaluation mode.
+
+    Returns:
+        ``(n_members, n_samples, n_classes)``; each model's train/eval mode is restored.
+
+    Raises:
+        ValueError: no models.
+    """
+    if len(models) == 0:
+        raise ValueError("models must contain at least one model, but got none")
+    outputs = []
+    for model in models:
+        was_training = model.training
+        model.eval()
+        outputs.append(model(x).softmax(dim=-1))
+        model.train(was_training)
+    return torch.stack(outputs)
+
+
+def _prefix_accuracies(probabilities: Tensor, y: Tensor) -> Tensor:
+    """``(3, M)``: hard vote, soft vote and mean member accuracy of each prefix of members."""
+    labels = probabilities.argmax(dim=-1)
+    member_acc = (labels == y).double().mean(dim=1)
+    votes = F.one_hot(labels, probabilities.shape[2]).cumsum(dim=0)  # (k, samples, classes)
+    prob_sums = probabilities.double().cumsum(dim=0)
+    return torch.stack([
+        (votes.argmax(dim=-1) == y).double().mean(dim=1),
+        (prob_sums.argmax(dim=-1) == y).double().mean(dim=1),
+        member_acc.cumsum(dim=0) / torch.arange(1, len(member_acc) + 1),
+    ])
+
+
+def accuracy_vs_size(
+    probabilities: Tensor, y: Tensor, *, n_orders: int = 1, seed: int = 0
+) -> dict[str, Tensor]:
+    """Test accuracy of an ensemble of ``k`` members, for ``k = 1 .. M``.
+
+    With ``n_orders=1`` the ensemble of size ``k`` is the first ``k`` members. Which
+    member happens to come first then shapes the start of the curve, so ``n_orders > 1``
+    averages the curves of the given order and of ``n_orders - 1`` random orders (drawn
+    with ``torch.randperm`` from a generator seeded with ``seed``): the expected accuracy
+    of ``k`` members picked at random. The value at ``k = M`` does not depend on the order.
+
+    Args:
+        probabilities: ``(n_members, n_samples, n_classes)`` member probabilities.
+        y: ``(n_samples,)`` true labels.
+        n_orders: number of member orders to average over.
+        seed: seed of the random orders.
+
+    Returns:
+        ``{"hard": ..., "soft": ..., "member": ...}``, each an ``(M,)`` float64 tensor:
+        the hard-vote and soft-vote accuracy of ``k`` members, and the mean accuracy of
+        those ``k`` members taken one at a time.
+
+    Raises:
+        ValueError: mismatched shapes or ``n_orders < 1``.
+    """
+    probabilities, y = torch.as_tensor(probabilities), torch.as_tensor(y)
+    if probabilities.dim() != 3 or probabilities.shape[1] != len(y):
+        raise ValueError(f"probabilities must have shape (n_members, {len(y)}, n_classes), "
+                         f"but got {tuple(probabilities.shape)}")
+    _check_count("n_orders", n_orders)
+    generator = _generator(seed)
+    n_members = len(probabilities)
+    orders = [torch.arange(n_members)] + [torch.randperm(n_members, generator=generator)
+                                          for _ in range(n_orders - 1)]
+    curves = torch.stack([_prefix_accuracies(probabilities[order], y) for order in orders])
+    hard, soft, member = curves.mean(dim=0)
+    return {"hard": hard, "soft": soft, "member": member}
+
+
+# ---------------------------------------------------------------------------------------
+# One round of SAMME, the multi-class AdaBoost
+# ---------------------------------------------------------------------------------------
+
+
+def weighted_error(y_true: Tensor, y_pred: Tensor, sample_weight: Tensor) -> float:
+    """The weighted error rate :math:`\\varepsilon = \\sum_i w_i [\\hat y_i \\ne y_i] / \\sum_i w_i`.
+
+    Raises:
+        ValueError: different lengths, negative weights or weights summing to zero.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    w = _check_sample_weight(sample_weight, len(y_true)).numpy()
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, "
+                         f"but got {y_pred.shape}")
+    return float(np.average(y_pred != y_true, weights=w))
+
+
+def samme_alpha(error: float, n_classes: int, learning_rate: float = 1.0) -> float:
+    """A SAMME member's vote weight, from its weighted error :math:`\\varepsilon`.
+
+    .. math:: \\alpha = \\eta \\Big(\\log\\frac{1-\\varepsilon}{\\varepsilon} + \\log(C-1)\\Big)
+
+    :math:`\\alpha > 0` exactly when the member beats random guessing,
+    :math:`\\varepsilon < 1 - 1/C`; with :math:`C = 2` it is AdaBoost's
+    :math:`\\log\\frac{1-\\varepsilon}{\\varepsilon}` (Zhu et al., 2009, *Multi-class AdaBoost*).
+
+    Raises:
+        ValueError: ``error`` outside ``(0, 1 - 1/n_classes)``, ``n_classes < 2`` or
+            ``learning_rate <= 0``.
+    """
+    _check_count("n_classes", n_classes, low=2)
+    if learning_rate <= 0:
+        raise ValueError(f"learning_rate must be positive, but got {learning_rate}")
+    if not 0.0 < error < 1.0 - 1.0 / n_classes:
+        raise ValueError(f"error must be in (0, 1 - 1/n_classes) = (0, {1 - 1 / n_classes:.4g}) "
+                         f"for a finite positive vote weight, but got {error}")
+    return learning_rate * (math.log((1.0 - error) / error) + math.log(n_classes - 1.0))
+
+
+def samme_round(
+    y_true: Tensor,
+    y_pred: Tensor,
+    sample_weight: Tensor,
+    *,
+    n_classes: int,
+    learning_rate: float = 1.0,
+) -> tuple[Tensor, float, float]:
+    """One SAMME boosting round, after the member was fit with ``sample_weight``.
+
+    1. weighted error :math:`\\varepsilon = \\sum_i w_i [\\hat y_i \\ne y_i] / \\sum_i w_i`;
+    2. vote weight :math:`\\alpha = \\eta (\\log\\frac{1-\\varepsilon}{\\varepsilon} + \\log(C-1))`;
+    3. update :math:`w_i \\leftarrow w_i\\, e^{\\alpha [\\hat y_i \\ne y_i]}`: the
+       misclassified samples grow by :math:`e^{\\alpha}`, the rest keep their weight;
+    4. normalize the weights to sum 1.
+
+    Args:
+        y_true: ``(n,)`` true labels.
+        y_pred: ``(n,)`` the member's predictions on the training set.
+        sample_weight: ``(n,)`` non-negative weights the member was trained with.
+        n_classes: number of classes :math:`C`.
+        learning_rate: shrinkage :math:`\\eta` of every vote weight.
+
+    Returns:
+        ``(new_weight, alpha, error)``: a float64 tensor of weights summing to 1 (samples
+        of weight 0 keep weight 0), and two floats.
+
+    Raises:
+        ValueError: bad weights, or an error of 0 or ``>= 1 - 1/n_classes`` (the member is
+            perfect or no better than chance: boosting stops there).
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    w = _check_sample_weight(sample_weight, len(y_true)).numpy()
+    error = weighted_error(y_true, y_pred, w)
+    alpha = samme_alpha(error, n_classes, learning_rate)
+    wrong = y_pred != y_true
+    # w * exp(alpha * wrong), computed in log space (as scikit-learn does) so that tiny
+    # weights stay accurate; weights that are exactly 0 stay 0
+    new_weight = np.exp(np.log(w, where=w > 0, out=np.full_like(w, -np.inf))
+                        + alpha * wrong * (w > 0))
+    return torch.from_numpy(new_weight / new_weight.sum()), alpha, error
+
+
+# ---------------------------------------------------------------------------------------
+# scikit-learn-shaped estimators
+# ---------------------------------------------------------------------------------------
+
+
+def _check_sample_weight(sample_weight: object, n: int) -> Tensor:
+    w = torch.as_tensor(np.asarray(sample_weight, dtype=np.float64))
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), one weight per sample, "
+                         f"but got {tuple(w.shape)}")
+    if not torch.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative, but got values in "
+                         f"[{w.min().item():.4g}, {w.max().item():.4g}]")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight must not sum to zero, but all weights are 0")
+    return w
+
+
+def _check_positive_int(owner: str, name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"The '{name}' parameter of {owner} must be an int in the range "
+                         f"[1, inf), but got {value!r}")
+
+
+def _set_random_states(estimator: BaseEstimator, rng: np.random.RandomState) -> None:
+    """Give every ``random_state`` parameter of ``estimator`` a seed drawn from ``rng``
+    (in sorted parameter order, as scikit-learn's ensembles do)."""
+    keys = sorted(estimator.get_params(deep=True))
+    seeds = {key: rng.randint(_MAX_SEED) for key in keys
+             if key == "random_state" or key.endswith("__random_state")}
+    if seeds:
+        estimator.set_params(**seeds)
+
+
+def _proba_all_classes(member: BaseEstimator, X: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """A member's ``predict_proba`` with one column per class of the whole ensemble
+    (a member trained on a subset may have seen fewer classes)."""
+    proba = np.zeros((len(X), len(classes)))
+    columns = np.searchsorted(classes, member.classes_)
+    proba[:, columns] = member.predict_proba(X)
+    return proba
+
+
+class BaggingClassifier(ClassifierMixin, BaseEstimator):
+    """Bagging or pasting: clones of ``estimator``, each fit on a random subset, then voted.
+
+    Member :math:`m` trains on ``max_samples`` indices drawn with replacement
+    (``bootstrap=True``: bagging, Breiman 1996) or without (``bootstrap=False``:
+    pasting, Breiman 1999). Prediction averages the members' probabilities
+    (``voting="soft"``, what scikit-learn's ``BaggingClassifier`` does) or counts their
+    labels (``voting="hard"``, ties to the smallest class, see :func:`hard_vote`).
+
+    Args:
+        estimator: the member template, cloned for every member; it must have ``fit``,
+            ``predict`` (and ``predict_proba`` for soft voting). None: a full-depth
+            ``DecisionTreeClassifier``.
+        n_estimators: number of members.
+        max_samples: subset size: an int, or a float fraction of the training set.
+        bootstrap: draw with replacement (bagging) or without (pasting).
+        voting: ``"soft"`` or ``"hard"``.
+        oob_score: also score each training sample with the members that did not see
+            it (only meaningful for bagging, whose out-of-bag share is about 36.8 %).
+        random_state: seed of the subsets and of the members' own ``random_state``.
+
+    Attributes:
+        estimators_: the fitted members.
+        estimators_samples_: each member's training indices (int64 arrays).
+        classes_, n_classes_, n_features_in_: as in scikit-learn.
+        oob_score_, oob_decision_function_: out-of-bag accuracy and probabilities
+            (with ``oob_score=True``).
+
+    Examples:
+        >>> from course_utils.data import make_moons
+        >>> X, y = make_moons(200, seed=0)
+        >>> BaggingClassifier(n_estimators=5, random_state=0).fit(X, y).predict(X[:3]).shape
+        (3,)
+    """
+
+    def __init__(
+        self,
+        estimator: BaseEstimator | None = None,
+        n_estimators: int = 10,
+        *,
+        max_samples: int | float = 1.0,
+        bootstrap: bool = True,
+        voting: Voting = "soft",
+        oob_score: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.bootstrap = bootstrap
+        self.voting = voting
+        self.oob_score = oob_score
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        _check_positive_int("BaggingClassifier", "n_estimators", self.n_estimators)
+        if self.voting not in ("soft", "hard"):
+            raise ValueError(f"voting must be 'soft' or 'hard', but got {self.voting!r}")
+        if self.oob_score and not self.bootstrap:
+            raise ValueError("oob_score=True needs bootstrap=True (pasting with a full-size "
+                             "sample leaves no out-of-bag samples), but got bootstrap=False")
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> BaggingClassifier:
+        """Fit ``n_estimators`` members, each on its own random subset; returns ``self``.
+
+        Raises:
+            ValueError: bad parameters, data or weights; ``sample_weight`` given to an
+                estimator whose ``fit`` does not accept it.
+        """
+        self._check_params()
+        X, y = check_X_y(X, y)
+        n = len(X)
+        size = _subset_size(self.max_samples, n)
+        estimator = DecisionTreeClassifier() if self.estimator is None else self.estimator
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, n).numpy()
+            if not has_fit_parameter(estimator, "sample_weight"):
+                raise ValueError(f"estimator {type(estimator).__name__} does not support "
+                                 "sample_weight")
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        self.n_classes_, self.n_features_in_ = len(self.classes_), X.shape[1]
+        rng = check_random_state(self.random_state)
+        self.estimators_, self.estimators_samples_ = [], []
+        for _ in range(self.n_estimators):
+            seed = rng.randint(_MAX_SEED)
+            indices = _draw(n, size, self.bootstrap, seed).numpy()
+            member = clone(estimator)
+            _set_random_states(member, np.random.RandomState(seed))
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[indices]}
+            member.fit(X[indices], y_encoded[indices], **kwargs)
+            self.estimators_.append(member)
+            self.estimators_samples_.append(indices)
+        if self.oob_score:
+            self._score_out_of_bag(X, y_encoded)
+        return self
+
+    def _member_scores(self, member: BaseEstimator, X: np.ndarray) -> np.ndarray:
+        if self.voting == "soft":
+            return _proba_all_classes(member, X, np.arange(self.n_classes_))
+        return np.eye(self.n_classes_)[member.predict(X).astype(int)]
+
+    def _score_out_of_bag(self, X: np.ndarray, y_encoded: np.ndarray) -> None:
+        totals = np.zeros((len(X), self.n_classes_))
+        for member, indices in zip(self.estimators_, self.estimators_samples_, strict=True):
+            oob = out_of_bag_mask(torch.from_numpy(indices), len(X)).numpy()
+            if oob.any():
+                totals[oob] += self._member_scores(member, X[oob])
+        seen = totals.sum(axis=1) > 0
+        self.oob_decision_function_ = totals / np.maximum(totals.sum(axis=1, keepdims=True), 1e-300)
+        self.oob_score_ = float((totals[seen].argmax(axis=1) == y_encoded[seen]).mean())
+
+    def staged_predict_proba(self, X: object) -> Iterator[np.ndarray]:
+        """Probabilities of the ensemble of the first 1, 2, ..., ``n_estimators`` members
+        (soft: mean probability; hard: share of the votes)."""
+        check_is_fitted(self)
+        X = check_array(X)
+        total = np.zeros((len(X), self.n_classes_))
+        for k, member in enumerate(self.estimators_, start=1):
+            total += self._member_scores(member, X)
+            yield total / k
+
+    def staged_predict(self, X: object) -> Iterator[np.ndarray]:
+        """Labels of the ensemble of the first 1, 2, ... members (ties: smallest class)."""
+        for proba in self.staged_predict_proba(X):
+            yield self.classes_[proba.argmax(axis=1)]
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """``(n_samples, n_classes)`` ensemble probabilities, columns in ``classes_`` order."""
+        *_, last = self.staged_predict_proba(X)
+        return last
+
+    def predict(self, X: object) -> np.ndarray:
+        """The soft- or hard-vote label of every sample."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
+    """AdaBoost for several classes (SAMME, Zhu et al., 2009), in scikit-learn's shape.
+
+    Start from the normalized ``sample_weight`` (uniform by default); in round :math:`m`
+    fit a clone of ``estimator`` with the current weights, then (:func:`samme_round`)
+
+    .. math:: \\varepsilon_m = \\frac{\\sum_i w_i [h_m(x_i) \\ne y_i]}{\\sum_i w_i},\\quad
+              \\alpha_m = \\eta\\Big(\\log\\frac{1-\\varepsilon_m}{\\varepsilon_m} + \\log(C-1)\\Big),
+              \\quad w_i \\leftarrow \\frac{w_i\\, e^{\\alpha_m [h_m(x_i) \\ne y_i]}}{Z}.
+
+    The ensemble predicts :math:`\\arg\\max_c \\sum_m \\alpha_m [h_m(x) = c]`, a hard vote
+    weighted by :math:`\\alpha_m`. Boosting stops early when a member is perfect
+    (:math:`\\varepsilon = 0`: it is kept with :math:`\\alpha = 1`) or no better than chance
+    (:math:`\\varepsilon \\ge 1 - 1/C`: it is discarded). Every step (weight clipping at
+    machine epsilon, random states, the decision function) follows scikit-learn's
+    ``AdaBoostClassifier(algorithm="SAMME")``, so both give the same model.
+
+    Args:
+        estimator: the weak learner template; its ``fit`` must accept ``sample_weight``.
+            None: a decision stump, ``DecisionTreeClassifier(max_depth=1)``.
+        n_estimators: maximum number of rounds.
+        learning_rate: shrinkage :math:`\\eta` of every :math:`\\alpha_m`.
+        random_state: seed of the members' ``random_state`` parameters.
+
+    Attributes:
+        estimators_: the fitted members.
+        estimator_weights_: :math:`\\alpha_m` (length ``n_estimators``; 0 after an early stop).
+        estimator_errors_: :math:`\\varepsilon_m` (1 after an early stop).
+        sample_weights_: ``(rounds + 1, n_samples)``: row ``r`` holds the normalized
+            sample weights after ``r`` rounds (row 0: the initial weights).
+        classes_, n_classes_, n_features_in_: as in scikit-learn.
+    """
+
+    def __init__(
+        self,
+        estimator: BaseEstimator | None = None,
+        *,
+        n_estimators: int = 50,
+        learning_rate: float = 1.0,
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _validated_estimator(self) -> BaseEstimator:
+        _check_positive_int("AdaBoostClassifier", "n_estimators", self.n_estimators)
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, but got {self.learning_rate}")
+        estimator = (DecisionTreeClassifier(max_depth=1) if self.estimator is None
+                     else self.estimator)
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise ValueError(f"estimator {type(estimator).__name__} does not support "
+                             "sample_weight, which boosting needs")
+        return estimator
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> AdaBoostClassifier:
+        """Run up to ``n_estimators`` boosting rounds; returns ``self``.
+
+        Raises:
+            ValueError: bad parameters, data or weights; fewer than two classes; a first
+                member no better than chance.
+        """
+        estimator = self._validated_estimator()
+        X, y = check_X_y(X, y)
+        self.classes_ = np.unique(y)
+        self.n_classes_, self.n_features_in_ = len(self.classes_), X.shape[1]
+        if self.n_classes_ < 2:
+            raise ValueError(f"y must contain at least 2 classes, but got {self.n_classes_}")
+        w = np.ones(len(X)) if sample_weight is None else sample_weight
+        w = _check_sample_weight(w, len(X)).numpy().copy()
+        w /= w.sum()
+        rng = check_random_state(self.random_state)
+        self.estimators_, history = [], [w.copy()]
+        self.estimator_weights_ = np.zeros(self.n_estimators)
+        self.estimator_errors_ = np.ones(self.n_estimators)
+        zero = w == 0.0
+        for m in range(self.n_estimators):
+            w = np.where(zero, 0.0, np.clip(w, np.finfo(float).eps, None))
+            n_kept = len(self.estimators_)
+            w, stop = self._boost(m, estimator, X, y, w, rng)
+            if len(self.estimators_) > n_kept:  # a discarded member leaves no row
+                history.append(w.copy())
+            if stop:
+                break
+        self.sample_weights_ = np.stack(history)
+        return self
+
+    def _boost(self, m: int, estimator: BaseEstimator, X: np.ndarray, y: np.ndarray,
+               w: np.ndarray, rng: np.random.RandomState) -> tuple[np.ndarray, bool]:
+        """Fit member ``m`` on weights ``w``; return the new weights and whether to stop."""
+        member = clone(estimator)
+        _set_random_states(member, rng)
+        member.fit(X, y, sample_weight=w)
+        y_pred = member.predict(X)
+        error = weighted_error(y, y_pred, w)
+        if error <= 0:  # perfect: keep it with weight 1 and stop, as scikit-learn does
+            self.estimators_.append(member)
+            self.estimator_weights_[m], self.estimator_errors_[m] = 1.0, 0.0
+            return w, True
+        if error >= 1.0 - 1.0 / self.n_classes_:  # no better than chance: discard it
+            if not self.estimators_:
+                raise ValueError(f"the first member's weighted error {error:.4g} is no better "
+                                 f"than chance (>= 1 - 1/{self.n_classes_}): nothing to boost")
+            return w, True
+        new_w, alpha, error = samme_round(y, y_pred, w, n_classes=self.n_classes_,
+                                          learning_rate=self.learning_rate)
+        self.estimators_.append(member)
+        self.estimator_weights_[m], self.estimator_errors_[m] = alpha, error
+        return new_w.numpy(), False
+
+    def staged_decision_function(self, X: object) -> Iterator[np.ndarray]:
+        """SAMME's symmetric scores after each round: member ``m`` adds :math:`\\alpha_m`
+        to its predicted class and :math:`-\\alpha_m/(C-1)` to the others; the sum is
+        divided by :math:`\\sum \\alpha_m`. Binary: one column, positive for ``classes_[1]``."""
+        check_is_fitted(self)
+        X = check_array(X)
+        columns = self.classes_[:, None]
+        total, norm = 0.0, 0.0
+        for alpha, member in zip(self.estimator_weights_, self.estimators_, strict=False):
+            norm += alpha
+            vote = (member.predict(X) == columns).T
+            total = total + np.where(vote, alpha, -alpha / (self.n_classes_ - 1))
+            if self.n_classes_ == 2:
+                yield (total[:, 1] - total[:, 0]) / norm
+            else:
+                yield total / norm
+
+    def decision_function(self, X: object) -> np.ndarray:
+        """The final scores (see :meth:`staged_decision_function`)."""
+        *_, last = self.staged_decision_function(X)
+        return last
+
+    def _labels(self, decision: np.ndarray) -> np.ndarray:
+        if self.n_classes_ == 2:
+            return self.classes_[(decision > 0).astype(int)]
+        return self.classes_[decision.argmax(axis=1)]
+
+    def _proba(self, decision: np.ndarray) -> np.ndarray:
+        # p(c | x) = softmax(f(x) / (C - 1)) (Zhu et al., 2009, eq. 15)
+        if self.n_classes_ == 2:
+            decision = np.stack([-decision, decision], axis=1) / 2
+        else:
+            decision = decision / (self.n_classes_ - 1)
+        return torch.from_numpy(decision).softmax(dim=1).numpy()
+
+    def staged_predict(self, X: object) -> Iterator[np.ndarray]:
+        """The ensemble's labels after each round (train/test error vs rounds)."""
+        for decision in self.staged_decision_function(X):
+            yield self._labels(decision)
+
+    def staged_predict_proba(self, X: object) -> Iterator[np.ndarray]:
+        """The ensemble's probabilities after each round."""
+        for decision in self.staged_decision_function(X):
+            yield self._proba(decision)
+
+    def predict(self, X: object) -> np.ndarray:
+        """The :math:`\\alpha`-weighted vote's label of every sample."""
+        return self._labels(self.decision_function(X))
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """``softmax(decision / (C - 1))``, columns in ``classes_`` order."""
+        return self._proba(self.decision_function(X))
+
+
+# ---------------------------------------------------------------------------------------
+# A torch MLP as a scikit-learn classifier that honours sample weights
+# ---------------------------------------------------------------------------------------
+
+
+class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
+    """A small torch MLP behind scikit-learn's ``fit`` / ``predict`` / ``predict_proba``.
+
+    ``fit(X, y, sample_weight)`` trains ``mlp([n_features, *hidden_sizes, n_classes])``
+    with plain SGD on the *weighted* cross-entropy of each mini-batch,
+
+    .. math:: \\mathcal{L}_B = \\frac{\\sum_{i \\in B} w_i \\,\\ell_i}{\\sum_{i \\in B} w_i},
+
+    through ``course_utils.training.fit_many`` with one model (identical to ``fit``
+    when there are no weights). Samples of weight 0 are dropped first, so they change
+    nothing; scaling all weights by a constant changes nothing either. Large batches make
+    the per-batch normalization close to the global one, which boosting relies on.
+
+    Args:
+        hidden_sizes: widths of the hidden layers (``()``: softmax regression).
+        activation: hidden activation (a key of ``course_utils.models.ACTIVATIONS``).
+        epochs, batch_size, lr, weight_decay: as in ``course_utils.training.fit_many``.
+        random_state: seed of the initial weights and the batch order (None: fresh
+            randomness, as scikit-learn does).
+
+    Attributes:
+        model_: the trained ``nn.Sequential``.
+        history_: its ``course_utils.training.History``.
+        classes_, n_features_in_: as in scikit-learn.
+    """
+
+    def __init__(
+        self,
+        hidden_sizes: Sequence[int] = (32,),
+        *,
+        activation: str = "relu",
+        epochs: int = 5,
+        batch_size: int = 100,
+        lr: float = 0.1,
+        weight_decay: float = 0.0,
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.random_state = random_state
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, (int, np.integer)) and not isinstance(self.random_state,
+                                                                                bool):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(_MAX_SEED))
+
+    def _build(self, n_features: int, n_classes: int, seed: int) -> nn.Sequential:
+        sizes = [n_features, *self.hidden_sizes, n_classes]
+        with torch.random.fork_rng(devices=[]):  # PyTorch's default init, seeded locally
+            torch.manual_seed(seed)
+            return mlp(sizes, activation=self.activation)
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> TorchMLPClassifier:
+        """Train a fresh network on ``(X, y)`` weighted by ``sample_weight``; returns ``self``.
+
+        Raises:
+            ValueError: bad data or weights, or fewer than two classes.
+        """
+        X, y = check_X_y(X, y, dtype=np.float32)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        self.n_features_in_ = X.shape[1]
+        if len(self.classes_) < 2:
+            raise ValueError(f"y must contain at least 2 classes, but got {len(self.classes_)}")
+        x_t, y_t = torch.from_numpy(X), torch.from_numpy(y_encoded).long()
+        weights = None
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, len(X))
+            keep = w > 0
+            x_t, y_t, weights = x_t[keep], y_t[keep], w[keep].float()[None]
+        seed = self._seed()
+        self.model_ = self._build(X.shape[1], len(self.classes_), seed)
+        (self.history_,) = fit_many(
+            [self.model_], (x_t, y_t), epochs=self.epochs, batch_size=self.batch_size,
+            lr=self.lr, weight_decay=self.weight_decay, seed=seed, sample_weight=weights,
+            eval_every=0, eval_train=False,
+        )
+        return self
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Softmax probabilities, ``(n_samples, n_classes)`` in ``classes_`` order."""
+        check_is_fitted(self)
+        x = torch.from_numpy(check_array(X, dtype=np.float32))
+        return member_probabilities([self.model_], x)[0].double().numpy()
+
+    def predict(self, X: object) -> np.ndarray:
+        """The most probable class of every sample."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
