@@ -24,7 +24,9 @@ He/Kaiming (2015)  gain^2 / fan (relu: 2 / fan)     gain * sqrt(3 / fan); relu: 
 
 Fans follow PyTorch's layouts: a ``Linear`` weight is ``(out_features, in_features)``, a
 convolution weight ``(out_channels, in_channels / groups, *kernel)``, and each kernel
-position counts as an input (``fan_in = in_channels * prod(kernel)``).
+position counts as an input (``fan_in = in_channels * prod(kernel)``). A transposed
+convolution's weight is ``(in_channels, out_channels / groups, *kernel)``; PyTorch (and
+this module) still read dimension 1 as the fan-in.
 
 ``init_model`` applies a named scheme (or a plain std) to every linear and convolutional
 layer of a model and sets the biases to zero.

@@ -1342,7 +1342,7 @@ def plot_search_scatter(
         ax.scatter(values[best], scores[best], s=18, color=PALETTE[1], label=f"best {top}")
         ax.set_xscale("log")
         ax.set(xlabel=_log_axis_label(name), ylabel="validation accuracy", ylim=(0, 1))
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="lower left" if scores.mean() > 0.5 else "upper left")
     plane = axes[-1]
     points = plane.scatter(params[names[0]], params[names[1]], c=scores, cmap="viridis",
                            s=18, vmin=0, vmax=1)
