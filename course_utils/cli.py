@@ -1,4 +1,4 @@
-"""The ``course`` command.
+"""The `course` command: open, run, grade and present the course.
 
 ``course lab``            open the course in JupyterLab
 ``course run [NB ...]``   execute notebooks headless and print the seconds each took
@@ -15,14 +15,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from course_utils import exercises, slides
 from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook, notebook_paths
 
 __all__ = ["main", "build_parser"]
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOK_DIR}"]
+    notebook_dir = args.notebook_dir or NOTEBOOK_DIR
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}"]
     if args.no_browser:
         command.append("--no-browser")
     command.extend(args.jupyter_args)  # e.g. --port 8899, passed through to jupyter lab
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", help="open the course in JupyterLab (other options go to jupyter lab)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    lab.add_argument("--notebook-dir", type=Path, help="serve this folder instead of the chapters")
     lab.set_defaults(func=_cmd_lab)
 
     run = sub.add_parser("run", help="execute notebooks and print the seconds each took")
@@ -54,30 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     run.set_defaults(func=_cmd_run)
 
-    # Further subcommands register themselves here (exercises, grading, slides).
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    exercises.register_cli(sub)  # course student, course grade
+    slides.register_cli(sub)  # course slides
     return parser
-
-
-def _extra_commands() -> list:
-    registrars = []
-    try:
-        from course_utils.exercises import register_cli as exercises_cli
-
-        registrars.append(exercises_cli)
-    except ImportError:
-        pass
-    try:
-        from course_utils.slides import register_cli as slides_cli
-
-        registrars.append(slides_cli)
-    except ImportError:
-        pass
-    return registrars
-
-
-_EXTRA_COMMANDS = _extra_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
