@@ -1,0 +1,1144 @@
+"""Chapter 05, batch normalization and layer normalization, written from the formulas.
+
+Batch normalization (Ioffe & Szegedy, 2015) normalizes every feature (every channel of a
+convolution) with the statistics of the current mini-batch, then lets the network undo
+as much of that as it likes with a learned scale :math:`\\gamma` and shift :math:`\\beta`:
+
+.. math::
+    \\mu_B = \\frac1m \\sum_i x_i, \\quad
+    \\sigma_B^2 = \\frac1m \\sum_i (x_i - \\mu_B)^2, \\quad
+    \\hat x_i = \\frac{x_i - \\mu_B}{\\sqrt{\\sigma_B^2 + \\epsilon}}, \\quad
+    y_i = \\gamma \\hat x_i + \\beta .
+
+While training, the layer keeps running estimates of the mean and variance for inference:
+``running = (1 - momentum) * running + momentum * batch_value`` (PyTorch's momentum weighs
+the *new* batch; ``momentum=None`` keeps the plain cumulative average). The running
+variance uses the unbiased batch variance :math:`\\frac{m}{m-1}\\sigma_B^2`, the
+normalization the biased one. Layer normalization (Ba et al., 2016) computes the same
+statistics over the features of each sample instead, so it does not depend on the batch
+and behaves the same in training and evaluation.
+
+What is here, in the order of the lesson:
+
+- functional forms: :func:`batch_norm` and :func:`layer_norm` (argument for argument like
+  ``torch.nn.functional``), :func:`batch_statistics`;
+- the hand-derived backward pass: :func:`batch_norm_forward` returns the cache that
+  :func:`batch_norm_backward` turns into :math:`(\\partial L/\\partial x,
+  \\partial L/\\partial\\gamma, \\partial L/\\partial\\beta)`;
+- drop-in modules :class:`BatchNorm1d`, :class:`BatchNorm2d`, :class:`LayerNorm` (same
+  arguments, parameters, buffers, ``state_dict`` and repr as ``torch.nn``);
+- tools for the chapter's experiments: :func:`update_bn` (recompute the running statistics
+  in a calibration pass, like ``torch.optim.swa_utils.update_bn``),
+  :func:`activation_input_stats` and :func:`track_activation_inputs` (the distribution
+  each activation receives, over training),
+  :class:`ShiftNoise` (the injected "covariate shift" of Santurkar et al., 2018),
+  :func:`batch_stat_noise` (how noisy batch statistics are at a batch size), and
+  :func:`fit_stacked`, which trains many normalized MLPs of one architecture at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from course_utils.models import ACTIVATIONS
+from course_utils.training import History, fit
+
+__all__ = [
+    "batch_statistics",
+    "batch_norm",
+    "layer_norm",
+    "BatchNormCache",
+    "batch_norm_forward",
+    "batch_norm_backward",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "is_batch_norm",
+    "is_layer_norm",
+    "update_bn",
+    "activation_input_stats",
+    "track_activation_inputs",
+    "ShiftNoise",
+    "batch_stat_noise",
+    "fit_stacked",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# The functional core
+# ---------------------------------------------------------------------------------------
+
+
+def _channel_dims(x: Tensor) -> tuple[int, ...]:
+    """Dimensions BN averages over: every one except the channel dimension 1."""
+    return (0, *range(2, x.dim()))
+
+
+def _per_channel(t: Tensor, x: Tensor) -> Tensor:
+    """View a ``(C,)`` tensor so that it broadcasts against ``x`` of shape ``(N, C, *)``."""
+    return t.view(1, -1, *([1] * (x.dim() - 2)))
+
+
+def _verify_batch_size(x: Tensor) -> None:
+    # torch.nn.functional's check and wording: one value per channel has no variance
+    values_per_channel = x.shape[0] * math.prod(x.shape[2:])
+    if values_per_channel == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {x.size()}"
+        )
+
+
+def _check_eps(eps: float, training: bool) -> None:
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+
+
+def _check_channels(x: Tensor, named: dict[str, Tensor | None]) -> None:
+    channels = x.shape[1] if x.dim() > 1 else 0
+    for name, tensor in named.items():
+        if tensor is not None and tensor.numel() != channels:
+            # torch's wording (a RuntimeError there), e.g. "running_mean should contain 3
+            # elements not 4": the input has 3 channels, the layer was built for 4
+            raise ValueError(f"{name} should contain {channels} elements not {tensor.numel()}")
+
+
+def batch_statistics(x: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-channel mean and *biased* variance of a batch, the statistics BN normalizes with.
+
+    .. math:: \\mu_c = \\frac1m \\sum_{i} x_{i,c}, \\qquad
+              \\sigma_c^2 = \\frac1m \\sum_{i} (x_{i,c} - \\mu_c)^2
+
+    where :math:`i` runs over the batch and, for ``(N, C, H, W)`` inputs, over every pixel,
+    so :math:`m = N` (or :math:`N H W`).
+
+    Args:
+        x: ``(N, C)`` or ``(N, C, *)`` input.
+
+    Returns:
+        ``(mean, var)``, each of shape ``(C,)``.
+
+    Examples:
+        >>> mean, var = batch_statistics(torch.tensor([[4.0], [5.0], [6.0]]))
+        >>> mean.item(), round(var.item(), 4)
+        (5.0, 0.6667)
+    """
+    dims = _channel_dims(x)
+    mean = x.mean(dim=dims)
+    var = (x - _per_channel(mean, x)).square().mean(dim=dims)
+    return mean, var
+
+
+@torch.no_grad()
+def _update_running_stats(
+    running_mean: Tensor, running_var: Tensor, mean: Tensor, var: Tensor, count: int,
+    momentum: float,
+) -> None:
+    """``running <- (1 - momentum) * running + momentum * batch``, with the unbiased var."""
+    unbiased_var = var * (count / (count - 1))
+    running_mean.mul_(1.0 - momentum).add_(mean.detach(), alpha=momentum)
+    running_var.mul_(1.0 - momentum).add_(unbiased_var.detach(), alpha=momentum)
+
+
+def _normalize(
+    x: Tensor, mean: Tensor, var: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
+) -> Tensor:
+    x_hat = (x - _per_channel(mean, x)) * _per_channel(torch.rsqrt(var + eps), x)
+    if weight is not None:
+        x_hat = x_hat * _per_channel(weight, x)
+    if bias is not None:
+        x_hat = x_hat + _per_channel(bias, x)
+    return x_hat
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002 (torch's argument name)
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization, argument for argument like ``torch.nn.functional.batch_norm``.
+
+    In training (``training=True``) the input is normalized with its own per-channel
+    statistics (:func:`batch_statistics`, biased variance) and, if ``running_mean`` and
+    ``running_var`` are given, they are updated in place:
+
+    .. math::
+        \\hat\\mu \\leftarrow (1 - \\text{momentum})\\,\\hat\\mu + \\text{momentum}\\,\\mu_B,
+        \\qquad
+        \\hat\\sigma^2 \\leftarrow (1 - \\text{momentum})\\,\\hat\\sigma^2
+            + \\text{momentum}\\,\\tfrac{m}{m-1}\\sigma_B^2 .
+
+    In evaluation the running estimates are used instead, so the output of a sample does
+    not depend on the rest of the batch. Then :math:`y = \\gamma\\hat x + \\beta`.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, *)``.
+        running_mean, running_var: ``(C,)`` running estimates, or None.
+        weight, bias: ``(C,)`` scale :math:`\\gamma` and shift :math:`\\beta`, or None.
+        training: use (and track) the batch's statistics.
+        momentum: weight of the *new* batch in the running average (PyTorch's convention).
+        eps: added to the variance before the square root.
+
+    Returns:
+        A tensor shaped like ``input``.
+
+    Raises:
+        ValueError: a batch with one value per channel in training, a non-positive ``eps``
+            in training (negative in evaluation), missing running statistics in evaluation,
+            or statistics or affine parameters whose size is not the number of channels
+            (torch's messages).
+
+    Note:
+        ``momentum=0.1`` here means "10 % new batch, 90 % old estimate"; texts that write
+        :math:`\\hat\\mu \\leftarrow m\\hat\\mu + (1-m)\\mu_B` with :math:`m = 0.9` describe
+        the same update with the other weight.
+    """
+    if training:
+        _verify_batch_size(input)
+    _check_eps(eps, training)
+    _check_channels(input, {"running_mean": running_mean, "running_var": running_var,
+                            "weight": weight, "bias": bias})
+    if not training:
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+            if tensor is None:
+                raise ValueError(f"{name} must be defined in evaluation mode")
+        return _normalize(input, running_mean, running_var, weight, bias, eps)
+    mean, var = batch_statistics(input)
+    if running_mean is not None and running_var is not None:
+        count = input.numel() // input.shape[1]
+        _update_running_stats(running_mean, running_var, mean, var, count, momentum)
+    return _normalize(input, mean, var, weight, bias, eps)
+
+
+def _normalized_dims(x: Tensor, normalized_shape: tuple[int, ...]) -> tuple[int, ...]:
+    k = len(normalized_shape)
+    if k == 0 or x.dim() < k or tuple(x.shape[-k:]) != normalized_shape:
+        # torch's wording (a RuntimeError there)
+        raise ValueError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(x.shape)}"
+        )
+    return tuple(range(x.dim() - k, x.dim()))
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002 (torch's argument name)
+    normalized_shape: Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalization, argument for argument like ``torch.nn.functional.layer_norm``.
+
+    Each sample is normalized over its last ``len(normalized_shape)`` dimensions:
+
+    .. math::
+        \\mu = \\frac1H \\sum_{j} x_j, \\quad \\sigma^2 = \\frac1H \\sum_j (x_j - \\mu)^2,
+        \\quad y_j = \\gamma_j \\frac{x_j - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta_j
+
+    (Ba et al., 2016). No batch statistics, no running estimates: the same computation in
+    training and evaluation, and a batch of one is fine.
+
+    Args:
+        input: ``(*, *normalized_shape)``.
+        normalized_shape: the trailing shape to normalize over.
+        weight, bias: element-wise :math:`\\gamma`, :math:`\\beta` of shape
+            ``normalized_shape``, or None.
+        eps: added to the variance.
+
+    Returns:
+        A tensor shaped like ``input``.
+
+    Raises:
+        ValueError: the input's trailing shape is not ``normalized_shape`` (torch's message)
+            or ``eps`` is negative.
+    """
+    if eps < 0:
+        raise ValueError(f"layer_norm eps must be non-negative, but got {eps}")
+    dims = _normalized_dims(input, tuple(normalized_shape))
+    mean = input.mean(dim=dims, keepdim=True)
+    var = (input - mean).square().mean(dim=dims, keepdim=True)
+    out = (input - mean) * torch.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The backward pass, derived by hand
+# ---------------------------------------------------------------------------------------
+
+
+class BatchNormCache(NamedTuple):
+    """What the backward pass needs from the forward pass (training mode)."""
+
+    x_hat: Tensor
+    """The normalized input :math:`\\hat x = (x - \\mu_B) / \\sqrt{\\sigma_B^2 + \\epsilon}`."""
+    inv_std: Tensor
+    """:math:`1 / \\sqrt{\\sigma_B^2 + \\epsilon}`, one per channel, shape ``(C,)``."""
+    gamma: Tensor
+    """The scale :math:`\\gamma`, shape ``(C,)``."""
+
+
+def batch_norm_forward(
+    x: Tensor, gamma: Tensor, beta: Tensor, *, eps: float = 1e-5
+) -> tuple[Tensor, BatchNormCache]:
+    """Training-mode BN forward pass that also returns the cache for the backward pass.
+
+    .. math:: y = \\gamma \\hat x + \\beta, \\quad
+              \\hat x = (x - \\mu_B)\\,(\\sigma_B^2 + \\epsilon)^{-1/2}
+
+    Args:
+        x: ``(N, C)`` or ``(N, C, *)``.
+        gamma, beta: ``(C,)``.
+        eps: added to the (biased) batch variance.
+
+    Returns:
+        ``(y, cache)``.
+
+    Raises:
+        ValueError: one value per channel, ``eps <= 0``, or parameters of the wrong size.
+
+    Examples:
+        >>> y, cache = batch_norm_forward(torch.tensor([[4.0], [5.0], [6.0]]),
+        ...                               torch.ones(1), torch.zeros(1))
+        >>> [round(v, 3) for v in y.flatten().tolist()]
+        [-1.225, 0.0, 1.225]
+    """
+    _verify_batch_size(x)
+    _check_eps(eps, training=True)
+    _check_channels(x, {"weight": gamma, "bias": beta})
+    mean, var = batch_statistics(x)
+    inv_std = torch.rsqrt(var + eps)
+    x_hat = (x - _per_channel(mean, x)) * _per_channel(inv_std, x)
+    y = x_hat * _per_channel(gamma, x) + _per_channel(beta, x)
+    return y, BatchNormCache(x_hat, inv_std, gamma)
+
+
+def batch_norm_backward(dout: Tensor, cache: BatchNormCache) -> tuple[Tensor, Tensor, Tensor]:
+    """The hand-derived gradients of BN in training mode.
+
+    With :math:`g_i = \\partial L/\\partial y_i` over the :math:`m` values of one channel:
+
+    .. math::
+        \\frac{\\partial L}{\\partial \\beta} = \\sum_i g_i, \\qquad
+        \\frac{\\partial L}{\\partial \\gamma} = \\sum_i g_i \\hat x_i, \\qquad
+        \\frac{\\partial L}{\\partial x_i} = \\frac{\\gamma}{m\\sqrt{\\sigma_B^2+\\epsilon}}
+            \\Big(m\\,g_i - \\sum_j g_j - \\hat x_i \\sum_j g_j \\hat x_j\\Big).
+
+    The last line collects three paths from :math:`x_i` to the loss: directly through
+    :math:`\\hat x_i`, through :math:`\\mu_B` (every :math:`\\hat x_j` moves, hence
+    :math:`-\\sum_j g_j`), and through :math:`\\sigma_B^2` (hence the
+    :math:`\\hat x_i \\sum_j g_j \\hat x_j` term). The gradient sums to zero over a channel
+    (shifting a channel's inputs changes nothing after normalization) and is orthogonal to
+    :math:`\\hat x` up to a term of order :math:`\\epsilon / \\sigma_B^2` (scaling them
+    changes nothing either, as long as :math:`\\sigma_B^2 \\gg \\epsilon`).
+
+    Args:
+        dout: upstream gradient, shaped like the forward output.
+        cache: from :func:`batch_norm_forward`.
+
+    Returns:
+        ``(dx, dgamma, dbeta)``.
+
+    Raises:
+        ValueError: ``dout``'s shape differs from the cached forward output's.
+    """
+    x_hat, inv_std, gamma = cache
+    if dout.shape != x_hat.shape:
+        raise ValueError(
+            f"dout must have the forward output's shape {tuple(x_hat.shape)}, but got "
+            f"{tuple(dout.shape)}"
+        )
+    dims = _channel_dims(x_hat)
+    m = x_hat.numel() // x_hat.shape[1]
+    dbeta = dout.sum(dim=dims)
+    dgamma = (dout * x_hat).sum(dim=dims)
+    dx_hat = dout * _per_channel(gamma, x_hat)
+    centred = m * dx_hat - _per_channel(dx_hat.sum(dim=dims), x_hat)
+    projected = centred - x_hat * _per_channel((dx_hat * x_hat).sum(dim=dims), x_hat)
+    dx = projected * _per_channel(inv_std / m, x_hat)
+    return dx, dgamma, dbeta
+
+
+# ---------------------------------------------------------------------------------------
+# Drop-in modules
+# ---------------------------------------------------------------------------------------
+
+
+def _check_num_features(num_features: object) -> None:
+    if not isinstance(num_features, numbers.Integral) or num_features < 1:
+        raise ValueError(f"num_features must be a positive integer, but got {num_features!r}")
+
+
+def _register_affine(
+    module: nn.Module, shape: tuple[int, ...], weight: bool, bias: bool, factory: dict
+) -> None:
+    """``weight`` and ``bias`` as parameters, or registered as None (as torch does, so that
+    a parameter can be assigned later)."""
+    for name, wanted in (("weight", weight), ("bias", bias)):
+        tensor = nn.Parameter(torch.empty(shape, **factory)) if wanted else None
+        module.register_parameter(name, tensor)
+
+
+def _check_momentum(momentum: float | None) -> None:
+    if momentum is not None and not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"momentum must be None or in [0, 1], but got {momentum}")
+
+
+class _BatchNorm(nn.Module):
+    """Shared body of :class:`BatchNorm1d` and :class:`BatchNorm2d` (torch's ``_BatchNorm``)."""
+
+    _version = 2  # torch's state_dict version for batch norm (with num_batches_tracked)
+    __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        _check_num_features(num_features)
+        _check_momentum(momentum)
+        factory = {"device": device, "dtype": dtype}
+        self.num_features = int(num_features)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        _register_affine(self, (num_features,), affine, affine and bias, factory)
+        if track_running_stats:
+            self.register_buffer("running_mean", torch.zeros(num_features, **factory))
+            self.register_buffer("running_var", torch.ones(num_features, **factory))
+            self.register_buffer(
+                "num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device)
+            )
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1.0)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics and set :math:`\\gamma = 1`, :math:`\\beta = 0`."""
+        self.reset_running_stats()
+        with torch.no_grad():
+            if self.weight is not None:
+                self.weight.fill_(1.0)
+            if self.bias is not None:
+                self.bias.zero_()
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        raise NotImplementedError
+
+    def _load_from_state_dict(
+        self, state_dict: dict, prefix: str, local_metadata: dict, *args: object
+    ) -> None:
+        # as torch: checkpoints saved before version 2 have no num_batches_tracked; keep ours
+        key = prefix + "num_batches_tracked"
+        version = local_metadata.get("version")
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            current = self.num_batches_tracked
+            usable = current is not None and current.device != torch.device("meta")
+            state_dict[key] = current if usable else torch.tensor(0, dtype=torch.long)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
+
+    def _average_factor(self) -> float:
+        """The weight of this batch in the running average; counts the batch when tracking.
+
+        ``momentum=None`` gives ``1 / n`` for the n-th batch: the cumulative average.
+        """
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked)
+        return factor
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (torch's argument name)
+        self._check_input_dim(input)
+        factor = self._average_factor()
+        # batch statistics in training, and in evaluation when there are no running ones
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        # running estimates are updated only while training with tracking switched on
+        pass_buffers = not self.training or self.track_running_stats
+        return batch_norm(
+            input,
+            self.running_mean if pass_buffers else None,
+            self.running_var if pass_buffers else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Drop-in for ``torch.nn.BatchNorm1d``: BN over ``(N, C)`` or ``(N, C, L)`` inputs.
+
+    In ``train()`` mode each feature is normalized with the batch's mean and biased
+    variance (over ``N``, and ``L`` for 3-D inputs), and the running estimates are updated
+    with the unbiased variance; in ``eval()`` mode the running estimates are used. See
+    :func:`batch_norm` for the formulas.
+
+    Args:
+        num_features: ``C``, the number of features.
+        eps: added to the variance, default 1e-5.
+        momentum: weight of the new batch in the running average (default 0.1), or None
+            for the cumulative average over all batches seen.
+        affine: learn :math:`\\gamma` (``weight``, init 1) and :math:`\\beta` (``bias``,
+            init 0).
+        track_running_stats: keep ``running_mean``, ``running_var`` and
+            ``num_batches_tracked`` buffers; without them evaluation uses batch statistics.
+        device, dtype: where and how to allocate parameters and buffers.
+        bias: learn :math:`\\beta` (keyword only, as in torch).
+
+    Raises:
+        ValueError: ``num_features`` not a positive integer or ``momentum`` outside [0, 1]
+            (torch accepts these and fails later, or silently); in ``forward``, the input's
+            dimension (``expected 2D or 3D input (got 4D input)``), a training batch of one
+            and the other errors of :func:`batch_norm`, with torch's messages.
+
+    Examples:
+        >>> BatchNorm1d(4)
+        BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+        >>> layer = BatchNorm1d(4).eval()
+        >>> layer(torch.randn(1, 4)).shape  # a batch of one is fine in evaluation
+        torch.Size([1, 4])
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Drop-in for ``torch.nn.BatchNorm2d``: BN per channel of ``(N, C, H, W)`` inputs.
+
+    Each channel has one :math:`(\\gamma, \\beta)` pair and one set of statistics, taken
+    over the batch *and* every pixel (:math:`m = N H W` values), because a convolution
+    applies the same filter everywhere. Arguments as in :class:`BatchNorm1d`.
+
+    Raises:
+        ValueError: as :class:`BatchNorm1d`, with ``expected 4D input (got 2D input)``.
+
+    Examples:
+        >>> BatchNorm2d(8, momentum=None)
+        BatchNorm2d(8, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class LayerNorm(nn.Module):
+    """Drop-in for ``torch.nn.LayerNorm``: normalize each sample over its last dimensions.
+
+    Args:
+        normalized_shape: an int or the trailing shape to normalize over.
+        eps: added to the variance, default 1e-5.
+        elementwise_affine: learn ``weight`` (init 1) and ``bias`` (init 0) of shape
+            ``normalized_shape``.
+        bias: learn ``bias`` too (when ``elementwise_affine``).
+        device, dtype: where and how to allocate the parameters.
+
+    Raises:
+        ValueError: a non-positive entry in ``normalized_shape``; in ``forward``, an input
+            whose trailing shape differs (torch's message).
+
+    Examples:
+        >>> LayerNorm(4)
+        LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)
+        >>> LayerNorm(4)(torch.tensor([[4.0, 5.0, 6.0, 5.0]])).abs().max().item() < 1.5
+        True
+    """
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        if not self.normalized_shape or min(self.normalized_shape) < 1:
+            raise ValueError(
+                f"normalized_shape must be positive integers, but got {self.normalized_shape}"
+            )
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        factory = {"device": device, "dtype": dtype}
+        shape = self.normalized_shape
+        _register_affine(self, shape, elementwise_affine, elementwise_affine and bias, factory)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Set ``weight`` to 1 and ``bias`` to 0."""
+        with torch.no_grad():
+            if self.weight is not None:
+                self.weight.fill_(1.0)
+            if self.bias is not None:
+                self.bias.zero_()
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (torch's argument name)
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+def is_batch_norm(module: nn.Module) -> bool:
+    """True for torch's or this module's ``BatchNorm1d`` / ``BatchNorm2d`` / ``BatchNorm3d``."""
+    return isinstance(module, (_BatchNorm, nn.modules.batchnorm._BatchNorm))
+
+
+def is_layer_norm(module: nn.Module) -> bool:
+    """True for torch's or this module's ``LayerNorm``."""
+    return isinstance(module, (LayerNorm, nn.LayerNorm))
+
+
+# ---------------------------------------------------------------------------------------
+# Tools for the experiments
+# ---------------------------------------------------------------------------------------
+
+
+def _first_tensor(batch: Tensor | Sequence[Tensor]) -> Tensor:
+    return batch[0] if isinstance(batch, (list, tuple)) else batch
+
+
+@torch.no_grad()
+def update_bn(batches: Iterable[Tensor | Sequence[Tensor]], model: nn.Module) -> None:
+    """Recompute every BN layer's running statistics with one pass over ``batches``.
+
+    Like ``torch.optim.swa_utils.update_bn``: the running estimates are reset, ``momentum``
+    is set to None (a plain cumulative average over the batches) and the model runs in
+    training mode without gradients; afterwards the momenta and the model's mode are
+    restored. Use it when the running statistics never saw the data the weights now
+    produce (a tiny momentum, averaged or edited weights, a shifted input distribution).
+
+    Args:
+        batches: an iterable of input tensors, or of ``(x, y, ...)`` tuples (the first
+            element is used), e.g. ``x.split(256)``.
+        model: any module; layers that are not batch norm are left alone.
+
+    Note:
+        The cumulative average gives every *batch* the same weight, so the mean is exact
+        when the batches have equal sizes; the variance is the average of the per-batch
+        unbiased variances, as torch computes it.
+    """
+    norms = [m for m in model.modules() if is_batch_norm(m) and m.track_running_stats]
+    if not norms:
+        return
+    momenta = {m: m.momentum for m in norms}
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    was_training = model.training
+    model.train()
+    try:
+        for batch in batches:
+            model(_first_tensor(batch))
+    finally:
+        for m, momentum in momenta.items():
+            m.momentum = momentum
+        model.train(was_training)
+
+
+def _activation_inputs(model: nn.Sequential) -> list[int]:
+    kinds = tuple(cls for name, cls in ACTIVATIONS.items() if name != "identity")
+    return [i for i, layer in enumerate(model) if isinstance(layer, kinds)]
+
+
+@torch.no_grad()
+def activation_input_stats(
+    model: nn.Sequential, probe: Tensor, *, percentiles: Sequence[float] = (15, 50, 85)
+) -> dict[str, Tensor]:
+    """The distribution each activation function receives for a fixed probe batch.
+
+    The probe runs through a *copy* of the model in its current mode (in training mode a
+    BN layer normalizes with the probe's own statistics, as the next training step would;
+    the original's running estimates are not touched).
+
+    Args:
+        model: an ``nn.Sequential`` MLP (e.g. from :func:`course_utils.models.mlp`).
+        probe: ``(n, features)`` inputs, the same at every call.
+        percentiles: which percentiles of the last hidden layer's inputs to report.
+
+    Returns:
+        ``{"mean": (L,), "std": (L,), "percentiles": (len(percentiles),)}``: mean and
+        standard deviation over all ``n x width`` entries of the input of each of the
+        ``L`` activation layers, and percentiles of the last one (Ioffe & Szegedy's
+        Figure 1 plots the 15th, 50th and 85th).
+
+    Raises:
+        ValueError: the model has no activation layer.
+    """
+    positions = _activation_inputs(model)
+    if not positions:
+        raise ValueError("model must contain at least one activation layer, but got none")
+    twin = copy.deepcopy(model)
+    inputs: list[Tensor] = []
+    h = probe
+    for i, layer in enumerate(twin):
+        if i in positions:
+            inputs.append(h)
+        h = layer(h)
+    q = torch.tensor([p / 100 for p in percentiles], dtype=probe.dtype)
+    return {
+        "mean": torch.stack([a.mean() for a in inputs]),
+        "std": torch.stack([a.std() for a in inputs]),
+        "percentiles": torch.quantile(inputs[-1].flatten(), q),
+    }
+
+
+def track_activation_inputs(
+    model: nn.Sequential,
+    train: tuple[Tensor, Tensor],
+    probe: Tensor,
+    *,
+    steps: int,
+    every: int,
+    batch_size: int,
+    lr: float,
+    seed: int = 0,
+) -> dict[str, Tensor]:
+    """Train with SGD and record :func:`activation_input_stats` of a fixed probe batch.
+
+    Training runs as ``steps // every`` calls of :func:`course_utils.training.fit` of
+    ``every`` steps each (seeds ``seed, seed + 1, ...``: each chunk draws its batches
+    without replacement from a fresh permutation); the probe is measured before the first
+    step and after every chunk, which is how Ioffe & Szegedy's Figure 1 follows the inputs
+    of a sigmoid over training.
+
+    Args:
+        model: an MLP, trained in place.
+        train: ``(x, y)`` training tensors.
+        probe: fixed inputs measured at every record (e.g. held-out images).
+        steps: total SGD steps, a multiple of ``every``.
+        every: steps between records; ``every * batch_size`` must not exceed ``len(x)``.
+        batch_size, lr: SGD's batch size and learning rate.
+        seed: seed of the first chunk's batch order.
+
+    Returns:
+        ``{"step": (T,), "mean": (T, L), "std": (T, L), "percentiles": (T, 3)}`` with
+        ``T = steps // every + 1`` records (see :func:`activation_input_stats`).
+
+    Raises:
+        ValueError: ``every`` not positive or not dividing ``steps``, or chunks longer than
+            one epoch.
+    """
+    if every < 1 or steps % every:
+        raise ValueError(f"every must be a positive divisor of steps={steps}, but got {every}")
+    if every * batch_size > len(train[0]):
+        raise ValueError(
+            f"every * batch_size must not exceed the {len(train[0])} training samples, but got "
+            f"{every} * {batch_size}"
+        )
+    records = [activation_input_stats(model, probe)]
+    for chunk in range(steps // every):
+        fit(model, train, epochs=1, batch_size=batch_size, lr=lr, max_steps=every,
+            seed=seed + chunk, progress=False, eval_train=False)
+        records.append(activation_input_stats(model, probe))
+    result = {key: torch.stack([r[key] for r in records]) for key in records[0]}
+    result["step"] = torch.arange(0, steps + 1, every)
+    return result
+
+
+class ShiftNoise(nn.Module):
+    """Injected "internal covariate shift": a random per-unit scale and shift, new each step.
+
+    Santurkar et al. (2018) put such noise after every BN layer to make the distribution
+    that each layer sees change from step to step far more than in a plain network, and
+    found that training was barely slower: BN's benefit does not come from keeping those
+    distributions fixed. In training mode each forward pass draws, per unit,
+
+    .. math:: y = s \\odot x + t, \\quad \\log s \\sim \\mathcal N(0, \\text{scale\\_std}^2),
+              \\quad t \\sim \\mathcal N(0, \\text{shift\\_std}^2),
+
+    the same :math:`(s, t)` for every sample of the batch (a shift of the distribution,
+    not per-sample noise); in evaluation it is the identity.
+
+    Args:
+        num_features: width of the layer.
+        shift_std: standard deviation of the shift :math:`t`.
+        scale_std: standard deviation of :math:`\\log s`.
+        generator: source of randomness (None: torch's global generator).
+
+    Raises:
+        ValueError: a negative standard deviation.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        shift_std: float = 1.0,
+        scale_std: float = 0.5,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        _check_num_features(num_features)
+        if shift_std < 0 or scale_std < 0:
+            raise ValueError(
+                f"shift_std and scale_std must be non-negative, but got {shift_std}, {scale_std}"
+            )
+        self.num_features = num_features
+        self.shift_std = shift_std
+        self.scale_std = scale_std
+        self.generator = generator
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not self.training:
+            return input
+        shape = (1, self.num_features)
+        scale = torch.exp(self.scale_std * torch.randn(shape, generator=self.generator))
+        shift = self.shift_std * torch.randn(shape, generator=self.generator)
+        return input * scale + shift
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, shift_std={self.shift_std}, scale_std={self.scale_std}"
+
+
+def batch_stat_noise(
+    h: Tensor, batch_sizes: Sequence[int], *, n_batches: int = 200, seed: int = 0
+) -> dict[str, list[float]]:
+    """How far batch statistics stray from the population's, per batch size.
+
+    For each batch size ``B``, ``n_batches`` random batches (without replacement within a
+    batch) are drawn from the rows of ``h``; for every feature the batch mean and biased
+    variance are compared with the statistics of all rows:
+
+    .. math::
+        \\text{mean noise} = \\operatorname{rms}\\Big(\\frac{\\mu_B - \\mu}{\\sigma}\\Big)
+        \\approx \\frac{1}{\\sqrt B}, \\qquad
+        \\text{var noise} = \\operatorname{rms}\\Big(\\frac{\\sigma_B^2 - \\sigma^2}{\\sigma^2}\\Big)
+
+    (root mean square over batches and features). The var noise is about
+    :math:`\\sqrt{2/B}` for Gaussian features, larger for skewed ones such as ReLU outputs,
+    and includes the bias :math:`-1/B` of the biased variance.
+
+    Args:
+        h: ``(n, features)`` values of one layer (e.g. the inputs of a BN layer).
+        batch_sizes: sizes to measure, each from 2 to ``n``.
+        n_batches: batches drawn per size.
+        seed: seed of the draws.
+
+    Returns:
+        ``{"batch_size": [...], "mean_noise": [...], "var_noise": [...]}``.
+
+    Raises:
+        ValueError: a batch size outside [2, n] or ``n_batches < 1``.
+    """
+    n = len(h)
+    if any(not 2 <= b <= n for b in batch_sizes):
+        raise ValueError(f"batch_sizes must be between 2 and {n}, but got {list(batch_sizes)}")
+    if n_batches < 1:
+        raise ValueError(f"n_batches must be at least 1, but got {n_batches}")
+    generator = torch.Generator().manual_seed(seed)
+    mean, var = h.mean(0), h.var(0, unbiased=False)
+    keep = var > 1e-12  # dead units have no spread to compare with
+    result: dict[str, list[float]] = {"batch_size": [], "mean_noise": [], "var_noise": []}
+    for b in batch_sizes:
+        idx = torch.rand(n_batches, n, generator=generator).argsort(dim=1)[:, :b]
+        batches = h[idx]  # (n_batches, b, features)
+        mean_err = (batches.mean(1) - mean) / var.sqrt().clamp_min(1e-12)
+        var_err = (batches.var(1, unbiased=False) - var) / var.clamp_min(1e-12)
+        result["batch_size"].append(int(b))
+        result["mean_noise"].append(mean_err[:, keep].square().mean().sqrt().item())
+        result["var_noise"].append(var_err[:, keep].square().mean().sqrt().item())
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Training many normalized MLPs at once
+# ---------------------------------------------------------------------------------------
+
+
+class _StackedMLP:
+    """K ``nn.Sequential`` MLPs of one architecture as one batched network.
+
+    Activations have shape ``(K, batch, width)``. Linear layers become stacked weights
+    applied with batched matrix products. A BN layer of width ``C`` in each of the K
+    models is exactly one BN layer of width ``K*C`` applied to the ``(batch, K*C)`` view,
+    so it reuses :func:`batch_norm` (batch statistics per model and feature, running
+    estimates per model). Layer norm normalizes over the last dimension, then applies
+    each model's own :math:`\\gamma, \\beta`.
+    """
+
+    def __init__(self, models: Sequence[nn.Sequential]):
+        self.models = models
+        self.layers = list(models[0])
+        self.params: dict[tuple[int, str], Tensor] = {}
+        self.buffers: dict[tuple[int, str], Tensor] = {}
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, nn.Linear):
+                self._stack(i, ("weight", "bias"), self.params)
+            elif is_batch_norm(layer) or is_layer_norm(layer):
+                if is_layer_norm(layer) and len(layer.normalized_shape) != 1:
+                    raise ValueError(
+                        "layer norm in fit_stacked must normalize one dimension, but layer "
+                        f"{i} has normalized_shape={layer.normalized_shape}"
+                    )
+                self._stack(i, ("weight", "bias"), self.params, flat=True)
+                self._stack(i, ("running_mean", "running_var"), self.buffers, flat=True)
+            elif any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
+                raise ValueError(
+                    "models must be MLPs of Linear, batch/layer norm and parameter-free "
+                    f"layers, but layer {i} is {type(layer).__name__}"
+                )
+        norms = [layer for layer in self.layers if is_batch_norm(layer)]
+        self.has_bn = bool(norms)
+        tracked = [n.num_batches_tracked for n in norms if n.num_batches_tracked is not None]
+        self.count = int(tracked[0]) if tracked else 0  # batches seen (the same for all)
+        for tensor in self.params.values():
+            tensor.requires_grad_(True)
+
+    def _stack(self, i: int, names: Sequence[str], store: dict, flat: bool = False) -> None:
+        for name in names:
+            tensors = [getattr(m[i], name, None) for m in self.models]
+            if tensors[0] is None:
+                continue
+            stacked = torch.stack([t.detach() for t in tensors]).clone()
+            store[(i, name)] = stacked.flatten() if flat else stacked
+
+    def parameters(self) -> list[Tensor]:
+        return list(self.params.values())
+
+    def _linear(self, i: int, h: Tensor) -> Tensor:
+        weight, bias = self.params[(i, "weight")], self.params.get((i, "bias"))
+        k, width_out, width_in = weight.shape
+        if h.dim() == 2:  # the shared input: one matrix product for all models
+            out = (h @ weight.reshape(k * width_out, width_in).T).view(len(h), k, width_out)
+            out = out.transpose(0, 1)
+        else:
+            out = torch.bmm(h, weight.transpose(1, 2))
+        return out if bias is None else out + bias.unsqueeze(1)
+
+    def _batch_norm(self, i: int, h: Tensor, training: bool, factor: float) -> Tensor:
+        layer = self.layers[i]
+        k, n, width = h.shape
+        flat = h.transpose(0, 1).reshape(n, k * width)
+        use_batch = training or (i, "running_mean") not in self.buffers
+        tracked = (not training) or layer.track_running_stats
+        out = batch_norm(
+            flat,
+            self.buffers.get((i, "running_mean")) if tracked else None,
+            self.buffers.get((i, "running_var")) if tracked else None,
+            self.params.get((i, "weight")), self.params.get((i, "bias")),
+            use_batch, factor, layer.eps,
+        )
+        return out.view(n, k, width).transpose(0, 1)
+
+    def _layer_norm(self, i: int, h: Tensor) -> Tensor:
+        k, _, width = h.shape
+        out = layer_norm(h, (width,), eps=self.layers[i].eps)
+        weight, bias = self.params.get((i, "weight")), self.params.get((i, "bias"))
+        if weight is not None:
+            out = out * weight.view(k, 1, width)
+        if bias is not None:
+            out = out + bias.view(k, 1, width)
+        return out
+
+    def forward(self, x: Tensor, training: bool) -> Tensor:
+        """``x``: ``(n, features)`` shared by all models; returns ``(K, n, classes)``."""
+        factor = 0.0
+        if training and self.has_bn:
+            self.count += 1
+        h = x
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, nn.Linear):
+                h = self._linear(i, h)
+            elif is_batch_norm(layer):
+                m = layer.momentum
+                factor = (1.0 / self.count if m is None else m) if training else 0.0
+                h = self._batch_norm(i, h, training, factor)
+            elif is_layer_norm(layer):
+                h = self._layer_norm(i, h)
+            else:
+                layer.train(training)
+                h = layer(h)
+        return h
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        for store in (self.params, self.buffers):
+            for (i, name), stacked in store.items():
+                for k, model in enumerate(self.models):
+                    target = getattr(model[i], name)
+                    target.copy_(stacked.view(len(self.models), -1)[k].view_as(target))
+        for i, layer in enumerate(self.layers):
+            if is_batch_norm(layer) and layer.track_running_stats:
+                for model in self.models:
+                    model[i].num_batches_tracked.fill_(self.count)
+        for model in self.models:
+            model.train(True)
+
+
+def _check_stacked(models: Sequence[nn.Module]) -> None:
+    if len(models) == 0:
+        raise ValueError("models must contain at least one model, but got none")
+    if not all(isinstance(m, nn.Sequential) for m in models):
+        raise ValueError("models must be nn.Sequential MLPs (e.g. from course_utils.models.mlp)")
+    first = [type(layer) for layer in models[0]]
+    for m in models[1:]:
+        if [type(layer) for layer in m] != first:
+            raise ValueError("models must all have the same architecture, but two differ")
+
+
+def _record_stacked(
+    net: _StackedMLP, histories: list[History], epoch: int, train: tuple[Tensor, Tensor] | None,
+    val: tuple[Tensor, Tensor] | None,
+) -> None:
+    """Evaluate every model on train and val in one pass, as ``fit`` does."""
+    parts = [(name, split) for name, split in (("train", train), ("val", val)) if split]
+    if parts:
+        with torch.no_grad():
+            logits = net.forward(torch.cat([split[0] for _, split in parts]), training=False)
+        sizes = [len(split[0]) for _, split in parts]
+        for (name, (_, y)), part in zip(parts, logits.split(sizes, dim=1), strict=True):
+            for k, history in enumerate(histories):
+                getattr(history, f"{name}_loss").append(F.cross_entropy(part[k], y).item())
+                accuracy = (part[k].argmax(1) == y).float().mean().item()
+                getattr(history, f"{name}_acc").append(accuracy)
+    for history in histories:
+        history.epoch.append(epoch)
+
+
+def fit_stacked(
+    models: Sequence[nn.Sequential],
+    train: tuple[Tensor, Tensor],
+    *,
+    val: tuple[Tensor, Tensor] | None = None,
+    epochs: int,
+    batch_size: int,
+    lr: float | Sequence[float],
+    seed: int = 0,
+    max_steps: int | None = None,
+    eval_every: int = 1,
+    eval_train: bool = True,
+) -> list[History]:
+    """Train K normalized MLPs of one architecture at once with plain SGD.
+
+    Each model follows exactly what ``course_utils.training.fit(model, train, lr=lr_k,
+    optimizer="sgd", seed=seed, ...)`` would do, including BN's running statistics: all K
+    models see the same batches in the same order (drawn from ``seed`` as ``fit`` draws
+    them) and differ in their initial weights and learning rates. The work runs as one
+    batched network (see :class:`_StackedMLP`), so K small models cost little more Python
+    overhead than one. ``training.fit_many`` does the same for networks without
+    normalization layers. The trained weights and buffers are written back into
+    ``models``.
+
+    Args:
+        models: ``nn.Sequential`` MLPs of one architecture made of ``nn.Linear``, batch
+            norm (``torch.nn.BatchNorm1d`` or :class:`BatchNorm1d`), layer norm (torch's
+            or :class:`LayerNorm`) and parameter-free layers.
+        train: ``(x, y)`` training tensors.
+        val: optional ``(x, y)`` evaluated for every model.
+        epochs: passes over the training set.
+        batch_size: samples per step.
+        lr: one learning rate, or one per model.
+        seed: seed of the batch order (the same as ``fit``'s).
+        max_steps: stop after this many steps (and evaluate there).
+        eval_every: evaluate every this many epochs (0: only after the last).
+        eval_train: also evaluate on the whole training set.
+
+    Returns:
+        One :class:`~course_utils.training.History` per model, ``step_loss`` included.
+
+    Raises:
+        ValueError: no models, different architectures, unsupported layers, a
+            non-positive learning rate, or bad ``epochs``/``batch_size``/``eval_every``.
+    """
+    _check_stacked(models)
+    if epochs < 1 or batch_size < 1 or eval_every < 0:
+        raise ValueError(
+            f"epochs and batch_size must be at least 1 and eval_every non-negative, but got "
+            f"epochs={epochs}, batch_size={batch_size}, eval_every={eval_every}"
+        )
+    lrs = torch.as_tensor(lr, dtype=torch.float32).flatten()
+    if lrs.numel() not in (1, len(models)):
+        raise ValueError(f"lr must be a number or one value per model ({len(models)}), but got {lr}")
+    lrs = lrs.expand(len(models)).clone()
+    if (lrs <= 0).any():
+        raise ValueError(f"lr must be positive, but got {lr}")
+    x, y = train
+    rates = lrs.view(-1, 1)
+    net = _StackedMLP(models)
+    params = net.parameters()
+    generator = torch.Generator().manual_seed(seed)
+    steps = max_steps if max_steps is not None else epochs * math.ceil(len(x) / batch_size)
+    histories = [History() for _ in models]
+    losses: list[Tensor] = []
+    for epoch in range(1, epochs + 1):
+        order = torch.randperm(len(x), generator=generator)
+        for batch in order[: (steps - len(losses)) * batch_size].split(batch_size):
+            logits = net.forward(x[batch], training=True)
+            per_model = F.cross_entropy(
+                logits.transpose(1, 2), y[batch].expand(len(models), -1), reduction="none"
+            ).mean(1)
+            grads = torch.autograd.grad(per_model.sum(), params)
+            with torch.no_grad():
+                for param, grad in zip(params, grads, strict=True):
+                    param.view(len(models), -1).addcmul_(rates, grad.reshape(len(models), -1),
+                                                         value=-1.0)
+            losses.append(per_model.detach())
+        done = len(losses) >= steps or epoch == epochs
+        if done or (eval_every and epoch % eval_every == 0):
+            _record_stacked(net, histories, epoch, train if eval_train else None, val)
+        if done:
+            break
+    net.write_back()
+    step_losses = torch.stack(losses, dim=1) if losses else torch.zeros(len(models), 0)
+    for history, row in zip(histories, step_losses, strict=True):
+        history.step_loss = row.tolist()
+    return histories

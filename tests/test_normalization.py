@@ -1,0 +1,736 @@
+"""Tests of course_utils.normalization: torch is the oracle for every value and gradient."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from course_utils.checks import gradient_check
+from course_utils.models import mlp
+from course_utils.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    LayerNorm,
+    ShiftNoise,
+    activation_input_stats,
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_forward,
+    batch_stat_noise,
+    batch_statistics,
+    fit_stacked,
+    is_batch_norm,
+    is_layer_norm,
+    layer_norm,
+    track_activation_inputs,
+    update_bn,
+)
+from course_utils.training import fit
+
+pytestmark = pytest.mark.batchnorm
+
+ATOL = 1e-5  # float32 outputs of O(1): the two implementations sum in different orders
+BN_PAIRS = [(BatchNorm1d, nn.BatchNorm1d, (6, 4)), (BatchNorm1d, nn.BatchNorm1d, (5, 4, 3)),
+            (BatchNorm2d, nn.BatchNorm2d, (3, 4, 5, 5))]
+BN_CONFIGS = [
+    {},
+    {"momentum": 0.5},
+    {"momentum": None},
+    {"momentum": 0.0, "eps": 1e-3},
+    {"affine": False},
+    {"track_running_stats": False},
+    {"affine": False, "track_running_stats": False},
+    {"bias": False},
+]
+
+
+def _error_of(fn) -> tuple[type, str]:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 (we compare whatever torch raises)
+        return type(exc), str(exc)
+    raise AssertionError("expected an exception")
+
+
+def _pair(ours_cls, torch_cls, config):
+    return ours_cls(4, **config), torch_cls(4, **config)
+
+
+# ---------------------------------------------------------------------------------------
+# Drop-in contract: constructor, names, repr, state_dict
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", BN_CONFIGS)
+@pytest.mark.parametrize(("ours_cls", "torch_cls"), [(BatchNorm1d, nn.BatchNorm1d),
+                                                     (BatchNorm2d, nn.BatchNorm2d)])
+def test_batchnorm_names_repr_and_state_dict_match_torch(ours_cls, torch_cls, config):
+    ours, ref = _pair(ours_cls, torch_cls, config)
+    assert repr(ours) == repr(ref)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in ref.named_buffers()]
+    assert list(ours._parameters) == list(ref._parameters)  # None entries registered too
+    assert list(ours._buffers) == list(ref._buffers)
+    ours_sd, ref_sd = ours.state_dict(), ref.state_dict()
+    assert list(ours_sd) == list(ref_sd)
+    for key in ref_sd:
+        assert ours_sd[key].dtype == ref_sd[key].dtype
+        assert torch.equal(ours_sd[key], ref_sd[key])
+
+
+@pytest.mark.parametrize("config", BN_CONFIGS)
+def test_state_dict_loads_both_ways(config):
+    ours, ref = _pair(BatchNorm1d, nn.BatchNorm1d, config)
+    x = torch.randn(8, 4) * 3 + 1
+    ref.train()(x)
+    ref.train()(x * 2)  # running statistics and the counter move away from their init
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.add_(torch.randn_like(p))
+    ours.load_state_dict(ref.state_dict())  # strict: same keys, shapes and dtypes
+    back = nn.BatchNorm1d(4, **config)
+    back.load_state_dict(ours.state_dict())
+    for key, value in ref.state_dict().items():
+        assert torch.equal(ours.state_dict()[key], value)
+        assert torch.equal(back.state_dict()[key], value)
+    assert ours.state_dict()._metadata[""]["version"] == ref.state_dict()._metadata[""]["version"]
+
+
+def test_dtype_and_defaults_like_torch():
+    ours, ref = BatchNorm1d(3, dtype=torch.float64), nn.BatchNorm1d(3, dtype=torch.float64)
+    for (name, a), (_, b) in zip(ours.state_dict().items(), ref.state_dict().items(), strict=True):
+        assert a.dtype == b.dtype, name
+    assert (ours.eps, ours.momentum, ours.affine, ours.track_running_stats) == (
+        ref.eps, ref.momentum, ref.affine, ref.track_running_stats)
+
+
+@pytest.mark.parametrize("config", [{}, {"elementwise_affine": False}, {"bias": False},
+                                    {"eps": 1e-3}])
+@pytest.mark.parametrize("shape", [4, (3, 4), torch.Size([2, 3])])
+def test_layernorm_names_repr_and_state_dict_match_torch(shape, config):
+    ours, ref = LayerNorm(shape, **config), nn.LayerNorm(shape, **config)
+    assert repr(ours) == repr(ref)
+    assert ours.normalized_shape == ref.normalized_shape
+    assert list(ours._parameters) == list(ref._parameters)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    ref_sd = {k: torch.randn_like(v) for k, v in ref.state_dict().items()}
+    ours.load_state_dict(ref_sd)
+    nn.LayerNorm(shape, **config).load_state_dict(ours.state_dict())
+
+
+def test_is_batch_norm_and_is_layer_norm_recognise_both_libraries():
+    assert is_batch_norm(BatchNorm1d(2)) and is_batch_norm(nn.BatchNorm2d(2))
+    assert is_layer_norm(LayerNorm(2)) and is_layer_norm(nn.LayerNorm(2))
+    assert not is_batch_norm(LayerNorm(2)) and not is_layer_norm(nn.Linear(2, 2))
+
+
+# ---------------------------------------------------------------------------------------
+# Oracle: training steps, running statistics, evaluation, gradients
+# ---------------------------------------------------------------------------------------
+
+
+def _grads(module, x, upstream):
+    x = x.clone().requires_grad_(True)
+    module.zero_grad(set_to_none=True)
+    (module(x) * upstream).sum().backward()
+    params = [p.grad for p in module.parameters()]
+    return x.grad, params
+
+
+@pytest.mark.parametrize("config", BN_CONFIGS)
+@pytest.mark.parametrize(("ours_cls", "torch_cls", "shape"), BN_PAIRS)
+def test_batchnorm_matches_torch_over_training_and_evaluation(ours_cls, torch_cls, shape, config):
+    ours, ref = _pair(ours_cls, torch_cls, config)
+    with torch.no_grad():  # non-trivial affine parameters, the same in both
+        for p, q in zip(ours.parameters(), ref.parameters(), strict=True):
+            p.copy_(torch.randn_like(p))
+            q.copy_(p)
+    for step in range(5):
+        x = torch.randn(shape) * (step + 1) + step  # the statistics change every step
+        upstream = torch.randn(shape)
+        assert torch.allclose(ours(x), ref(x), atol=ATOL)
+        gx, gp = _grads(ours, x, upstream)
+        rx, rp = _grads(ref, x, upstream)
+        assert torch.allclose(gx, rx, atol=1e-4)
+        for a, b in zip(gp, rp, strict=True):
+            assert torch.allclose(a, b, atol=1e-4)
+    for key, value in ref.state_dict().items():
+        assert torch.allclose(ours.state_dict()[key].double(), value.double(), atol=1e-4), key
+    ours.eval()
+    ref.eval()
+    x = torch.randn(shape) * 2
+    assert torch.allclose(ours(x), ref(x), atol=ATOL)
+    assert torch.allclose(_grads(ours, x, x)[0], _grads(ref, x, x)[0], atol=1e-4)
+
+
+def test_running_variance_is_unbiased_and_normalization_biased():
+    x = torch.randn(5, 3, dtype=torch.float64) * 2 + 1
+    layer = BatchNorm1d(3, momentum=0.1, dtype=torch.float64)
+    y = layer(x)
+    biased = x.var(0, unbiased=False)
+    assert torch.allclose(y, (x - x.mean(0)) / torch.sqrt(biased + 1e-5))
+    assert torch.allclose(layer.running_var, 0.9 * 1.0 + 0.1 * x.var(0, unbiased=True))
+    assert torch.allclose(layer.running_mean, 0.1 * x.mean(0))
+
+
+def test_momentum_none_is_the_cumulative_average():
+    batches = [torch.randn(6, 3) * (i + 1) + i for i in range(4)]
+    layer = BatchNorm1d(3, momentum=None)
+    for x in batches:
+        layer(x)
+    means = torch.stack([x.mean(0) for x in batches])
+    variances = torch.stack([x.var(0) for x in batches])
+    assert torch.allclose(layer.running_mean, means.mean(0), atol=1e-5)
+    assert torch.allclose(layer.running_var, variances.mean(0), atol=1e-4)
+    assert int(layer.num_batches_tracked) == 4
+
+
+def test_evaluation_with_a_batch_of_one_works_and_ignores_the_rest_of_the_batch():
+    ours, ref = BatchNorm1d(4), nn.BatchNorm1d(4)
+    train = torch.randn(16, 4) * 3 + 2
+    for layer in (ours, ref):
+        layer(train)
+        layer.eval()
+    x = torch.randn(10, 4)
+    single = ours(x[:1])
+    assert torch.allclose(single, ref(x[:1]), atol=ATOL)
+    assert torch.allclose(single, ours(x)[:1], atol=ATOL)  # no dependence on the others
+
+
+def test_training_mode_output_depends_on_the_batch():
+    layer = BatchNorm1d(4)
+    x = torch.randn(8, 4)
+    assert not torch.allclose(layer(x)[:4], layer(x[:4]), atol=1e-3)
+
+
+@pytest.mark.parametrize("config", [{}, {"elementwise_affine": False}, {"bias": False}])
+@pytest.mark.parametrize(("shape", "normalized"), [((6, 5), 5), ((3, 4, 5), (4, 5)),
+                                                   ((1, 7), 7)])
+def test_layernorm_matches_torch_in_both_modes(shape, normalized, config):
+    ours, ref = LayerNorm(normalized, **config), nn.LayerNorm(normalized, **config)
+    with torch.no_grad():
+        for p, q in zip(ours.parameters(), ref.parameters(), strict=True):
+            p.copy_(torch.randn_like(p))
+            q.copy_(p)
+    x, upstream = torch.randn(shape) * 3 + 1, torch.randn(shape)
+    for mode in (True, False):
+        ours.train(mode)
+        ref.train(mode)
+        assert torch.allclose(ours(x), ref(x), atol=ATOL)
+        gx, gp = _grads(ours, x, upstream)
+        rx, rp = _grads(ref, x, upstream)
+        assert torch.allclose(gx, rx, atol=1e-4)
+        for a, b in zip(gp, rp, strict=True):
+            assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_layernorm_of_a_sample_does_not_depend_on_the_batch():
+    layer = LayerNorm(6)
+    x = torch.randn(5, 6)
+    assert torch.allclose(layer(x)[:1], layer(x[:1]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(2, 9), c=st.integers(1, 5), extra=st.integers(0, 2),
+    momentum=st.floats(0.0, 1.0), scale=st.floats(0.1, 100.0), seed=st.integers(0, 2**16),
+)
+def test_functional_batch_norm_matches_torch(n, c, extra, momentum, scale, seed):
+    gen = torch.Generator().manual_seed(seed)
+    shape = (n, c) + (3,) * extra
+    x = torch.randn(shape, generator=gen, dtype=torch.float64) * scale
+    weight, bias = torch.randn(c, dtype=torch.float64), torch.randn(c, dtype=torch.float64)
+    stats = [torch.rand(c, dtype=torch.float64) for _ in range(2)]
+    ours_stats, ref_stats = [s.clone() for s in stats], [s.clone() for s in stats]
+    for training in (True, False):
+        ours = batch_norm(x, *ours_stats, weight, bias, training, momentum, 1e-5)
+        ref = F.batch_norm(x, *ref_stats, weight, bias, training, momentum, 1e-5)
+        assert torch.allclose(ours, ref, atol=1e-9)
+        for a, b in zip(ours_stats, ref_stats, strict=True):
+            assert torch.allclose(a, b, atol=1e-9 * scale**2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lead=st.integers(1, 4), k=st.integers(1, 3), scale=st.floats(0.01, 100.0),
+       seed=st.integers(0, 2**16))
+def test_functional_layer_norm_matches_torch(lead, k, scale, seed):
+    gen = torch.Generator().manual_seed(seed)
+    normalized = tuple(range(2, 2 + k))
+    x = torch.randn((lead, *normalized), generator=gen, dtype=torch.float64) * scale + scale
+    weight = torch.randn(normalized, generator=gen, dtype=torch.float64)
+    bias = torch.randn(normalized, generator=gen, dtype=torch.float64)
+    ours = layer_norm(x, normalized, weight, bias, 1e-5)
+    assert torch.allclose(ours, F.layer_norm(x, normalized, weight, bias, 1e-5), atol=1e-9)
+
+
+def test_batch_statistics_are_the_biased_per_channel_moments():
+    x = torch.randn(4, 3, 5, 5, dtype=torch.float64)
+    mean, var = batch_statistics(x)
+    assert torch.allclose(mean, x.mean(dim=(0, 2, 3)))
+    assert torch.allclose(var, x.var(dim=(0, 2, 3), unbiased=False))
+
+
+def test_models_mlp_accepts_the_classes_as_norm_factories():
+    for norm in (BatchNorm1d, LayerNorm):
+        model = mlp([6, 5, 5, 3], norm=norm, norm_position="after")
+        assert sum(isinstance(m, norm) for m in model) == 2
+        assert model(torch.randn(4, 6)).shape == (4, 3)
+
+
+# ---------------------------------------------------------------------------------------
+# The hand-derived backward pass
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (7, 2), (3, 2, 4, 4)])
+def test_batch_norm_backward_matches_autograd_and_torch(shape):
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(shape, generator=gen, dtype=torch.float64).requires_grad_(True)
+    gamma = torch.randn(shape[1], generator=gen, dtype=torch.float64).requires_grad_(True)
+    beta = torch.randn(shape[1], generator=gen, dtype=torch.float64).requires_grad_(True)
+    dout = torch.randn(shape, generator=gen, dtype=torch.float64)
+    y, cache = batch_norm_forward(x, gamma, beta)
+    ours = batch_norm_backward(dout, cache)
+    reference = F.batch_norm(x, None, None, gamma, beta, training=True)
+    assert torch.allclose(y, reference)
+    expected = torch.autograd.grad(reference, (x, gamma, beta), dout)
+    for a, b in zip(ours, expected, strict=True):
+        assert torch.allclose(a, b, atol=1e-12)
+
+
+def test_batch_norm_backward_passes_a_float64_gradient_check():
+    gen = torch.Generator().manual_seed(2)
+    x, gamma, beta = torch.randn(5, 3, generator=gen), torch.randn(3, generator=gen), torch.randn(3)
+    dout = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    x64, g64, b64 = x.double(), gamma.double(), beta.double()
+    _, cache = batch_norm_forward(x64, g64, b64)
+    analytic = batch_norm_backward(dout, cache)
+
+    def loss(x_, g_, b_):
+        return (batch_norm_forward(x_, g_, b_)[0] * dout).sum()
+
+    assert gradient_check(loss, [x, gamma, beta], analytic=analytic, tol=1e-7) < 1e-7
+
+
+def test_a_wrong_backward_fails_the_gradient_check():
+    gen = torch.Generator().manual_seed(3)
+    x, gamma, beta = torch.randn(4, 2, generator=gen), torch.ones(2), torch.zeros(2)
+    dout = torch.randn(4, 2, generator=gen, dtype=torch.float64)
+    _, cache = batch_norm_forward(x.double(), gamma.double(), beta.double())
+    dx, dgamma, dbeta = batch_norm_backward(dout, cache)
+    no_variance_path = cache.inv_std * (dout - dout.mean(0))  # a classic mistake
+
+    def loss(x_, g_, b_):
+        return (batch_norm_forward(x_, g_, b_)[0] * dout).sum()
+
+    with pytest.raises(AssertionError, match="gradient of input 0"):
+        gradient_check(loss, [x, gamma, beta], analytic=[no_variance_path, dgamma, dbeta])
+
+
+def test_batch_norm_input_gradient_is_orthogonal_to_shifts_and_scalings():
+    # exact for eps -> 0; with eps the x_hat direction is off by O(eps / var)
+    x = torch.randn(6, 3, dtype=torch.float64)
+    gamma = torch.rand(3, dtype=torch.float64)
+    _, cache = batch_norm_forward(x, gamma, torch.zeros(3, dtype=torch.float64), eps=1e-14)
+    dx = batch_norm_backward(torch.randn(6, 3, dtype=torch.float64), cache)[0]
+    assert torch.allclose(dx.sum(0), torch.zeros(3, dtype=torch.float64), atol=1e-12)
+    assert torch.allclose((dx * cache.x_hat).sum(0), torch.zeros(3, dtype=torch.float64),
+                          atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# Errors: torch's wording where torch has a twin
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ours", "ref", "x"), [
+    (BatchNorm1d(4), nn.BatchNorm1d(4), torch.randn(1, 4)),
+    (BatchNorm1d(4), nn.BatchNorm1d(4), torch.randn(1, 4, 1)),
+    (BatchNorm2d(4), nn.BatchNorm2d(4), torch.randn(1, 4, 1, 1)),
+    (BatchNorm1d(4, track_running_stats=False).eval(),
+     nn.BatchNorm1d(4, track_running_stats=False).eval(), torch.randn(1, 4)),
+])
+def test_a_training_batch_of_one_raises_torchs_error(ours, ref, x):
+    expected = _error_of(lambda: ref(x))
+    assert expected[0] is ValueError
+    with pytest.raises(ValueError) as info:
+        ours(x)
+    assert str(info.value) == expected[1]
+    assert "Expected more than 1 value per channel when training" in expected[1]
+
+
+def test_a_batch_of_one_with_several_values_per_channel_trains():
+    layer, ref = BatchNorm2d(3), nn.BatchNorm2d(3)
+    x = torch.randn(1, 3, 4, 4)
+    assert torch.allclose(layer(x), ref(x), atol=ATOL)
+
+
+@pytest.mark.parametrize(("ours", "ref", "x"), [
+    (BatchNorm1d(4), nn.BatchNorm1d(4), torch.randn(2, 4, 3, 3)),
+    (BatchNorm1d(4), nn.BatchNorm1d(4), torch.randn(4)),
+    (BatchNorm2d(4), nn.BatchNorm2d(4), torch.randn(2, 4)),
+])
+def test_wrong_input_dimension_raises_torchs_error(ours, ref, x):
+    expected = _error_of(lambda: ref(x))
+    with pytest.raises(ValueError) as info:
+        ours(x)
+    assert (ValueError, str(info.value)) == expected
+
+
+@pytest.mark.parametrize("config", [{}, {"track_running_stats": False}])
+@pytest.mark.parametrize("training", [True, False])
+def test_wrong_number_of_channels_raises_with_torchs_wording(config, training):
+    ours, ref = BatchNorm1d(4, **config).train(training), nn.BatchNorm1d(4, **config)
+    ref.train(training)
+    x = torch.randn(5, 3)
+    _, message = _error_of(lambda: ref(x))
+    with pytest.raises(ValueError) as info:
+        ours(x)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("eps", "training"), [(0.0, True), (-1e-3, False)])
+def test_bad_eps_raises_torchs_error(eps, training):
+    x, stats = torch.randn(3, 2), (torch.zeros(2), torch.ones(2))
+    expected = _error_of(lambda: F.batch_norm(x, *stats, training=training, eps=eps))
+    with pytest.raises(ValueError) as info:
+        batch_norm(x, *stats, training=training, eps=eps)
+    assert (ValueError, str(info.value)) == expected
+
+
+@pytest.mark.parametrize("missing", ["running_mean", "running_var"])
+def test_evaluation_without_running_statistics_raises_torchs_wording(missing):
+    x = torch.randn(3, 2)
+    stats = {"running_mean": torch.zeros(2), "running_var": torch.ones(2), missing: None}
+    _, message = _error_of(lambda: F.batch_norm(x, **stats, training=False))
+    with pytest.raises(ValueError) as info:
+        batch_norm(x, **stats, training=False)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("shape", "x"), [(4, torch.randn(2, 3)), ((2, 4), torch.randn(3, 4))])
+def test_layernorm_shape_mismatch_raises_torchs_wording(shape, x):
+    _, message = _error_of(lambda: nn.LayerNorm(shape)(x))
+    with pytest.raises(ValueError) as info:
+        LayerNorm(shape)(x)
+    assert str(info.value) == message
+
+
+def test_layer_norm_negative_eps_raises():
+    with pytest.raises(ValueError, match="layer_norm eps must be non-negative, but got -1"):
+        layer_norm(torch.randn(2, 3), (3,), eps=-1)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "4"])
+def test_num_features_must_be_a_positive_integer(bad):
+    with pytest.raises(ValueError, match=r"num_features must be a positive integer, but got"):
+        BatchNorm1d(bad)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+def test_momentum_must_be_none_or_in_unit_interval(bad):
+    with pytest.raises(ValueError, match=rf"momentum must be None or in \[0, 1\], but got {bad}"):
+        BatchNorm2d(3, momentum=bad)
+
+
+@pytest.mark.parametrize("bad", [0, (3, 0), ()])
+def test_layernorm_normalized_shape_must_be_positive(bad):
+    with pytest.raises(ValueError, match="normalized_shape must be positive integers, but got"):
+        LayerNorm(bad)
+
+
+def test_batch_norm_backward_rejects_a_wrong_upstream_shape():
+    _, cache = batch_norm_forward(torch.randn(4, 3), torch.ones(3), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"dout must have the forward output's shape \(4, 3\)"):
+        batch_norm_backward(torch.randn(3, 4), cache)
+
+
+# ---------------------------------------------------------------------------------------
+# Tools for the experiments
+# ---------------------------------------------------------------------------------------
+
+
+def test_update_bn_matches_torch_swa_utils():
+    torch.manual_seed(0)
+    ours = mlp([5, 6, 6, 2], norm=BatchNorm1d)
+    ref = mlp([5, 6, 6, 2], norm="batch")
+    ref.load_state_dict(ours.state_dict())
+    ours.eval()
+    ref.eval()
+    data = torch.randn(40, 5) * 2 + 1
+    update_bn(data.split(10), ours)
+    torch.optim.swa_utils.update_bn([(b,) for b in data.split(10)], ref)
+    for key, value in ref.state_dict().items():
+        assert torch.allclose(ours.state_dict()[key].double(), value.double(), atol=1e-5), key
+    assert not ours.training
+    assert all(m.momentum == 0.1 for m in ours if isinstance(m, BatchNorm1d))
+
+
+def test_update_bn_accepts_tuples_and_ignores_models_without_batch_norm():
+    model = mlp([3, 4, 2], norm=LayerNorm)
+    before = copy.deepcopy(model.state_dict())
+    update_bn([(torch.randn(4, 3), torch.zeros(4))], model)
+    for key, value in before.items():
+        assert torch.equal(model.state_dict()[key], value)
+
+
+def test_activation_input_stats_reads_each_activation_input_and_leaves_the_model_alone():
+    torch.manual_seed(1)
+    model = mlp([5, 4, 3, 2], norm=BatchNorm1d, activation="sigmoid")
+    probe = torch.randn(50, 5)
+    before = copy.deepcopy(model.state_dict())
+    stats = activation_input_stats(model, probe, percentiles=(10, 90))
+    for key, value in before.items():
+        assert torch.equal(model.state_dict()[key], value), key
+    first = model[1](model[0](probe))  # input of the first sigmoid (train mode: batch stats)
+    second = model[4](model[3](model[2](first)))
+    assert torch.allclose(stats["mean"], torch.stack([first.mean(), second.mean()]), atol=1e-6)
+    assert torch.allclose(stats["std"], torch.stack([first.std(), second.std()]), atol=1e-6)
+    expected = torch.quantile(second.flatten(), torch.tensor([0.1, 0.9]))
+    assert torch.allclose(stats["percentiles"], expected, atol=1e-6)
+
+
+def test_activation_input_stats_needs_an_activation():
+    with pytest.raises(ValueError, match="at least one activation layer"):
+        activation_input_stats(nn.Sequential(nn.Linear(3, 2)), torch.randn(4, 3))
+
+
+def test_track_activation_inputs_records_before_and_after_each_chunk():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(40, 5, generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    model = mlp([5, 4, 4, 3], activation="sigmoid", norm=BatchNorm1d)
+    twin = copy.deepcopy(model)
+    probe = x[:10]
+    record = track_activation_inputs(model, (x, y), probe, steps=6, every=3, batch_size=8,
+                                     lr=0.5, seed=2)
+    assert record["step"].tolist() == [0, 3, 6]
+    assert record["mean"].shape == (3, 2) and record["percentiles"].shape == (3, 3)
+    assert torch.allclose(record["mean"][0], activation_input_stats(twin, probe)["mean"])
+    for chunk in range(2):  # the same training as two fit calls of 3 steps
+        fit(twin, (x, y), epochs=1, batch_size=8, lr=0.5, max_steps=3, seed=2 + chunk,
+            progress=False, eval_train=False)
+    assert torch.allclose(record["std"][-1], activation_input_stats(twin, probe)["std"])
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"steps": 5, "every": 2}, "every must be a positive divisor of steps=5, but got 2"),
+    ({"steps": 4, "every": 0}, "every must be a positive divisor"),
+    ({"steps": 4, "every": 4, "batch_size": 20}, "must not exceed the 40 training samples"),
+])
+def test_track_activation_inputs_rejects_bad_chunks(kwargs, match):
+    data = (torch.randn(40, 5), torch.randint(0, 3, (40,)))
+    options = {"batch_size": 8, "lr": 0.1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        track_activation_inputs(mlp([5, 4, 3]), data, data[0][:4], **options)
+
+
+def test_shift_noise_shifts_and_scales_each_unit_by_one_draw_per_batch():
+    gen = torch.Generator().manual_seed(0)
+    noise = ShiftNoise(3, shift_std=1.0, scale_std=0.5, generator=gen)
+    x = torch.randn(6, 3)
+    y = noise(x)
+    slope = (y[1:] - y[:1]) / (x[1:] - x[:1])  # the same s for every sample of the batch
+    assert torch.allclose(slope, slope[:1].expand_as(slope), atol=1e-4)
+    assert torch.equal(noise.eval()(x), x)
+    assert repr(noise) == "ShiftNoise(3, shift_std=1.0, scale_std=0.5)"
+
+
+def test_shift_noise_draws_have_the_stated_spread():
+    # 20,000 draws: the sample std of a normal has relative sd 1/sqrt(2 * 20,000) = 0.5 %,
+    # so a 3 % tolerance fails only for a wrong scale.
+    noise = ShiftNoise(20_000, shift_std=2.0, scale_std=0.3,
+                       generator=torch.Generator().manual_seed(0))
+    zero, one = torch.zeros(1, 20_000), torch.ones(1, 20_000)
+    state = noise.generator.get_state()
+    shift = noise(zero)
+    noise.generator.set_state(state)
+    log_scale = torch.log(noise(one) - shift)
+    assert shift.std().item() == pytest.approx(2.0, rel=0.03)
+    assert log_scale.std().item() == pytest.approx(0.3, rel=0.03)
+
+
+def test_shift_noise_rejects_negative_spreads():
+    with pytest.raises(ValueError, match="shift_std and scale_std must be non-negative"):
+        ShiftNoise(3, shift_std=-1.0)
+
+
+def test_batch_stat_noise_follows_one_over_sqrt_batch_size_for_gaussian_features():
+    # Batches of B rows drawn without replacement from n: the batch mean's standard error is
+    # sigma / sqrt(B) * sqrt((n - B) / (n - 1)); the rms is estimated over 300 batches x 50
+    # features = 15,000 draws (relative sd about 0.6 %), so 4 % separates right from wrong.
+    h = torch.randn(4000, 50, generator=torch.Generator().manual_seed(0)) * 3 + 5
+    result = batch_stat_noise(h, [4, 16, 64], n_batches=300, seed=1)
+    for b, noise in zip(result["batch_size"], result["mean_noise"], strict=True):
+        expected = math.sqrt((4000 - b) / (4000 - 1) / b)
+        assert noise == pytest.approx(expected, rel=0.04)
+    # biased variance of B normal draws: E = (B-1)/B sigma^2, var = 2 (B-1) / B^2 sigma^4
+    for b, noise in zip(result["batch_size"], result["var_noise"], strict=True):
+        expected = math.sqrt(2 * (b - 1) / b**2 + 1 / b**2)
+        assert noise == pytest.approx(expected, rel=0.06)
+
+
+@pytest.mark.parametrize(("sizes", "n_batches", "match"), [
+    ([1, 4], 10, "batch_sizes must be between 2 and 20"),
+    ([30], 10, "batch_sizes must be between 2 and 20"),
+    ([4], 0, "n_batches must be at least 1, but got 0"),
+])
+def test_batch_stat_noise_rejects_bad_arguments(sizes, n_batches, match):
+    with pytest.raises(ValueError, match=match):
+        batch_stat_noise(torch.randn(20, 3), sizes, n_batches=n_batches)
+
+
+# ---------------------------------------------------------------------------------------
+# fit_stacked: K models at once, exactly as K calls of fit
+# ---------------------------------------------------------------------------------------
+
+
+NORMS = {
+    "none": None,
+    "torch_batch": "batch",
+    "our_batch": BatchNorm1d,
+    "our_batch_cumulative": lambda width: BatchNorm1d(width, momentum=None),
+    "our_batch_untracked": lambda width: BatchNorm1d(width, track_running_stats=False),
+    "torch_layer": "layer",
+    "our_layer": LayerNorm,
+}
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+@pytest.mark.parametrize("norm", list(NORMS))
+def test_fit_stacked_equals_separate_fit_calls(norm, position):
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(90, 7, generator=gen), torch.randint(0, 3, (90,), generator=gen)
+    val = (x[:30], y[:30])
+    lrs = [0.05, 0.3]
+    models = [mlp([7, 6, 5, 3], norm=NORMS[norm], norm_position=position, activation="tanh",
+                  init=0.5, generator=torch.Generator().manual_seed(k)) for k in range(2)]
+    twins = copy.deepcopy(models)
+    histories = fit_stacked(models, (x, y), val=val, epochs=3, batch_size=16, lr=lrs, seed=4,
+                            max_steps=14, eval_every=1)
+    for model, twin, lr, history in zip(models, twins, lrs, histories, strict=True):
+        expected = fit(twin, (x, y), val=val, epochs=3, batch_size=16, lr=lr, seed=4,
+                       max_steps=14, progress=False)
+        assert history.epoch == expected.epoch
+        for name in ("train_loss", "train_acc", "val_loss", "val_acc", "step_loss"):
+            assert getattr(history, name) == pytest.approx(getattr(expected, name), abs=1e-5)
+        for key, value in twin.state_dict().items():
+            assert torch.allclose(model.state_dict()[key].double(), value.double(), atol=1e-5)
+
+
+@pytest.mark.parametrize(("models", "kwargs", "match"), [
+    ([], {}, "at least one model"),
+    ([nn.Linear(3, 2)], {}, "nn.Sequential MLPs"),
+    ([mlp([3, 4, 2]), mlp([3, 4, 2], norm="batch")], {}, "same architecture"),
+    ([nn.Sequential(nn.Linear(3, 4), nn.Dropout(), nn.Conv1d(1, 1, 1))], {}, "layer 2 is Conv1d"),
+    ([mlp([3, 4, 2])], {"lr": 0.0}, "lr must be positive"),
+    ([mlp([3, 4, 2])] * 2, {"lr": [0.1, 0.2, 0.3]}, "one value per model"),
+    ([mlp([3, 4, 2])], {"batch_size": 0}, "batch_size must be at least 1"),
+    ([nn.Sequential(nn.Linear(3, 4), nn.LayerNorm((2, 2)))], {}, "normalize one dimension"),
+])
+def test_fit_stacked_rejects_bad_arguments(models, kwargs, match):
+    data = (torch.randn(8, 3), torch.randint(0, 2, (8,)))
+    options = {"epochs": 1, "batch_size": 4, "lr": 0.1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        fit_stacked(models, data, **options)
+
+
+# ---------------------------------------------------------------------------------------
+# The chapter's figures and explorer
+# ---------------------------------------------------------------------------------------
+
+
+def _labelled(fig) -> bool:
+    axes = [ax for ax in fig.axes if ax.has_data()]
+    return bool(axes) and all(ax.get_xlabel() for ax in axes) and (
+        fig._suptitle is not None or all(ax.get_title() for ax in axes))
+
+
+def _history(values):
+    from course_utils.training import History
+
+    return History(epoch=list(range(1, len(values) + 1)), train_acc=list(values),
+                   val_acc=[v * 0.9 for v in values])
+
+
+def test_chapter_figures_have_titles_and_axis_labels():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    record = {"step": torch.arange(0, 30, 10), "percentiles": torch.randn(3, 3)}
+    runs = [_history([0.2, 0.5, 0.9]) for _ in range(2)]
+    figures = [
+        plotting.plot_activation_drift({"a": record, "b": record}),
+        plotting.plot_sigmoid_linear_region({"x": torch.randn(100)}, threshold=1.4),
+        plotting.plot_running_average([1.0, 2.0], {"m": [0.5, 1.0]}, target=1.5),
+        plotting.plot_gradient_agreement({"ok": (torch.ones(3), torch.ones(3))}),
+        plotting.plot_scale_grid([1.0, 0.1], runs, runs, ncols=2),
+        plotting.plot_lr_sweep([0.1, 1.0], {"relu, BN": [0.5, 0.9], "relu, no BN": [0.4, 0.1]}),
+        plotting.plot_grouped_bars({"g": {"s": [0.5, 0.6]}}, xlabel="group", ylabel="acc",
+                                    title="t"),
+        plotting.plot_batch_size_effect(
+            [2, 4], {"BN": np.zeros((2, 3))},
+            {"batch_size": [2, 4], "mean_noise": [0.7, 0.5], "var_noise": [1.0, 0.7]},
+            images_seen=64),
+        plotting.plot_train_test_curves({"a": runs}, steps_per_epoch={"a": 3}),
+    ]
+    for fig in figures:
+        assert _labelled(fig)
+        plt.close(fig)
+
+
+def test_explorer_compute_is_deterministic_and_validates():
+    from course_utils.widgets import batchnorm_explorer_runs
+
+    first = batchnorm_explorer_runs(0.05, 0.1, n_train=60, epochs=2)
+    second = batchnorm_explorer_runs(0.05, 0.1, n_train=60, epochs=2)
+    assert set(first) == {"with BN", "without BN"}
+    for name in first:
+        assert first[name].val_acc == second[name].val_acc
+        assert first[name].epoch == [2]
+    with pytest.raises(ValueError, match="weight_std and lr must be positive"):
+        batchnorm_explorer_runs(0.0, 0.1)
+    with pytest.raises(ValueError, match=r"n_train must be in \[50, 8000\]"):
+        batchnorm_explorer_runs(0.1, 0.1, n_train=10)
+
+
+def test_explorer_redraws_when_a_slider_moves(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from course_utils import widgets
+
+    calls = []
+    quick = widgets.batchnorm_explorer_runs
+
+    def cheap(weight_std, lr, **_):
+        calls.append((weight_std, lr))
+        return quick(weight_std, lr, n_train=50, epochs=2)
+
+    monkeypatch.setattr(widgets, "batchnorm_explorer_runs", cheap)
+    explorer = widgets.BatchNormExplorer()
+    explorer.controls["lr"].value = 1.0
+    assert calls == [(0.01, 0.1), (0.01, 1.0)]
+    assert "lr 1" in explorer.last_result.axes[0].get_title()
+    plt.close("all")
+
+
+def test_an_old_checkpoint_without_num_batches_tracked_loads_as_in_torch():
+    ref = nn.BatchNorm1d(3)
+    old = [(k, v) for k, v in ref.state_dict().items() if k != "num_batches_tracked"]
+    counts = []
+    for layer in (BatchNorm1d(3), nn.BatchNorm1d(3)):
+        layer.num_batches_tracked.fill_(5)
+        state = OrderedDict(old)
+        state._metadata = {"": {"version": 1}}  # what torch < 0.4.1 saved
+        layer.load_state_dict(state)  # strict: the missing key is filled in
+        counts.append(int(layer.num_batches_tracked))
+    assert counts[0] == counts[1]
