@@ -351,17 +351,27 @@ class _Stacked:
         return list(self.weights.values()) + list(self.biases.values())
 
     def forward(self, x: Tensor, training: bool) -> Tensor:
-        """``x``: ``(K, n, in)`` or ``(n, in)`` shared; returns ``(K, n, classes)`` logits."""
-        h = x if x.dim() == 3 else x.expand(len(self.models), *x.shape)
+        """``x``: ``(K, n, in)``, or ``(n, in)`` shared by every model; returns
+        ``(K, n, classes)`` logits. Shared inputs go through the first linear layer of all
+        models as one matrix product ``(n, in) @ (in, K * out)``."""
+        h = x
         for i, layer in enumerate(self.layers):
             if i in self.weights:
-                weight = self.weights[i].transpose(1, 2)
-                bias = self.biases.get(i)
-                h = torch.bmm(h, weight) if bias is None else torch.baddbmm(bias.unsqueeze(1), h, weight)
+                h = self._linear(i, h)
             else:
                 layer.train(training)
-                h = layer(h)
+                h = layer(h if h.dim() == 3 else h.expand(len(self.models), *h.shape))
         return h
+
+    def _linear(self, i: int, h: Tensor) -> Tensor:
+        weight, bias = self.weights[i], self.biases.get(i)
+        k, width_out, width_in = weight.shape
+        if h.dim() == 2:  # (n, in) shared: one wide product, then (K, n, out)
+            out = (h @ weight.reshape(k * width_out, width_in).T).view(len(h), k, width_out)
+            out = out.transpose(0, 1)
+            return out if bias is None else out + bias.unsqueeze(1)
+        weight_t = weight.transpose(1, 2)
+        return torch.bmm(h, weight_t) if bias is None else torch.baddbmm(bias.unsqueeze(1), h, weight_t)
 
     @torch.no_grad()
     def write_back(self) -> None:
@@ -387,6 +397,7 @@ def fit_many(
     sample_weight: Tensor | None = None,
     eval_every: int = 1,
     eval_train: bool = True,
+    shared_batches: bool = False,
 ) -> list[History]:
     """Train several models of one architecture at once, in one vectorized pass.
 
@@ -415,6 +426,10 @@ def fit_many(
             the weighted mean ``sum(w * loss) / sum(w)`` over the batch (boosting).
         eval_every: evaluate every this many epochs (0: only after the last).
         eval_train: evaluate each model on its own training subset too.
+        shared_batches: every model sees the same mini-batches in the same order (as
+            *Deep Learning from Scratch* compares initializations); then the models differ
+            only in their initial weights, rates and sample weights, and the first layer
+            of all of them is one matrix product (faster). Not with ``subsets``.
 
     Returns:
         One :class:`History` per model (``step_loss`` included).
@@ -427,6 +442,8 @@ def fit_many(
         val = _check_split("val", val)
     _check_fit_args(epochs, batch_size, eval_every)
     _check_many_args(models, len(x), subsets, sample_weight)
+    if shared_batches and subsets is not None:
+        raise ValueError("shared_batches=True needs subsets=None (every model sees all of train)")
     k = len(models)
     lrs = _per_member("lr", lr, k)
     decays = _per_member("weight_decay", weight_decay, k)
@@ -441,19 +458,23 @@ def fit_many(
     all_losses: list[Tensor] = []
     m = subsets.shape[1]
     for epoch in range(1, epochs + 1):
-        orders = torch.stack([torch.randperm(m, generator=generator) for _ in range(k)])
-        epoch_idx = torch.gather(subsets, 1, orders)
+        n_orders = 1 if shared_batches else k
+        orders = torch.stack([torch.randperm(m, generator=generator) for _ in range(n_orders)])
+        epoch_idx = torch.gather(subsets[:n_orders], 1, orders)
         for start in range(0, m, batch_size):
             idx = epoch_idx[:, start : start + batch_size]
+            xb = x[idx[0]] if shared_batches else x[idx]
+            idx = idx.expand(k, -1)
             wb = torch.gather(weights, 1, idx)
-            logits = stacked.forward(x[idx], training=True)
+            logits = stacked.forward(xb, training=True)
             per_sample = F.cross_entropy(logits.flatten(0, 1), y[idx].flatten(), reduction="none")
             member_loss = (wb * per_sample.view_as(wb)).sum(1) / wb.sum(1).clamp_min(1e-12)
             grads = torch.autograd.grad(member_loss.sum(), params)
             with torch.no_grad():
                 for param, g in zip(params, grads, strict=True):
                     shape = (k,) + (1,) * (param.dim() - 1)
-                    param.sub_(lrs.view(shape) * (g + decays.view(shape) * param))
+                    g.addcmul_(decays.view(shape), param)  # in place: no large temporaries
+                    param.addcmul_(lrs.view(shape), g, value=-1.0)
             all_losses.append(member_loss.detach())
         if epoch == epochs or (eval_every and epoch % eval_every == 0):
             _record_many(stacked, histories, epoch, (x, y), subsets if eval_train else None, val)

@@ -231,3 +231,19 @@ def test_setup_notebook_sets_one_thread():
     assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="threads must be at least 1, but got 0"):
         setup_notebook(0, threads=0)
+
+
+def test_fit_many_shared_batches_equal_separate_fits(small):
+    """With shared batches every model follows fit(seed) exactly: same order, own weights."""
+    train, val = small
+    models = [mlp([784, 16, 16, 10]) for _ in range(3)]
+    oracles = copy.deepcopy(models)
+    histories = fit_many(models, train, val=val, epochs=2, batch_size=50, lr=[0.05, 0.1, 0.2],
+                         seed=4, shared_batches=True)
+    for model, oracle, lr, history in zip(models, oracles, [0.05, 0.1, 0.2], histories, strict=True):
+        expected = fit(oracle, train, val=val, epochs=2, batch_size=50, lr=lr, seed=4, progress=False)
+        assert max_param_diff(model, oracle) < 1e-5
+        assert history.val_acc == pytest.approx(expected.val_acc)
+    with pytest.raises(ValueError, match="shared_batches=True needs subsets=None"):
+        fit_many(models, train, epochs=1, batch_size=8, lr=0.1, shared_batches=True,
+                 subsets=torch.zeros(3, 4, dtype=torch.long))
