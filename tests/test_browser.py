@@ -252,7 +252,7 @@ def _lab_boot(request, tmp_path_factory):
     """Start ``course lab`` when the module starts, so that it boots while the decks are
     tested (only if a selected test needs it)."""
     if not any("lab" in item.fixturenames for item in request.session.items
-               if item.module is request.module):
+               if getattr(item, "module", None) is request.module):
         yield None
         return
     process, server = _start_lab(tmp_path_factory.mktemp("lab"))
