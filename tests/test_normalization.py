@@ -146,6 +146,16 @@ def _grads(module, x, upstream):
     return x.grad, params
 
 
+def _assert_same_outputs_and_grads(ours, ref, x, upstream):
+    """Outputs, input gradients and parameter gradients of ours equal torch's."""
+    assert torch.allclose(ours(x), ref(x), atol=ATOL)
+    gx, gp = _grads(ours, x, upstream)
+    rx, rp = _grads(ref, x, upstream)
+    assert torch.allclose(gx, rx, atol=1e-4)
+    for a, b in zip(gp, rp, strict=True):
+        assert torch.allclose(a, b, atol=1e-4)
+
+
 @pytest.mark.parametrize("config", BN_CONFIGS)
 @pytest.mark.parametrize(("ours_cls", "torch_cls", "shape"), BN_PAIRS)
 def test_batchnorm_matches_torch_over_training_and_evaluation(ours_cls, torch_cls, shape, config):
@@ -157,12 +167,7 @@ def test_batchnorm_matches_torch_over_training_and_evaluation(ours_cls, torch_cl
     for step in range(5):
         x = torch.randn(shape) * (step + 1) + step  # the statistics change every step
         upstream = torch.randn(shape)
-        assert torch.allclose(ours(x), ref(x), atol=ATOL)
-        gx, gp = _grads(ours, x, upstream)
-        rx, rp = _grads(ref, x, upstream)
-        assert torch.allclose(gx, rx, atol=1e-4)
-        for a, b in zip(gp, rp, strict=True):
-            assert torch.allclose(a, b, atol=1e-4)
+        _assert_same_outputs_and_grads(ours, ref, x, upstream)
     for key, value in ref.state_dict().items():
         assert torch.allclose(ours.state_dict()[key].double(), value.double(), atol=1e-4), key
     ours.eval()
@@ -225,12 +230,7 @@ def test_layernorm_matches_torch_in_both_modes(shape, normalized, config):
     for mode in (True, False):
         ours.train(mode)
         ref.train(mode)
-        assert torch.allclose(ours(x), ref(x), atol=ATOL)
-        gx, gp = _grads(ours, x, upstream)
-        rx, rp = _grads(ref, x, upstream)
-        assert torch.allclose(gx, rx, atol=1e-4)
-        for a, b in zip(gp, rp, strict=True):
-            assert torch.allclose(a, b, atol=1e-4)
+        _assert_same_outputs_and_grads(ours, ref, x, upstream)
 
 
 def test_layernorm_of_a_sample_does_not_depend_on_the_batch():

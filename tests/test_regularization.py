@@ -102,6 +102,18 @@ def test_model_penalties_use_weights_only_iterables_use_everything():
 # --------------------------------------------------- L2 in the loss == the optimizer's decay
 
 
+def train_side_by_side(penalized, opt_penalized, penalty, decayed, opt_decayed, data):
+    """Step two models on the same batches: one with ``penalty()`` added to its loss, one
+    whose optimizer decays the weights itself."""
+    for x, y in data:
+        opt_penalized.zero_grad()
+        (F.cross_entropy(penalized(x), y) + penalty()).backward()
+        opt_penalized.step()
+        opt_decayed.zero_grad()
+        F.cross_entropy(decayed(x), y).backward()
+        opt_decayed.step()
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_l2_in_the_loss_equals_sgd_weight_decay_after_many_steps(momentum):
     lam, lr = 0.05, 0.1
@@ -110,13 +122,8 @@ def test_l2_in_the_loss_equals_sgd_weight_decay_after_many_steps(momentum):
     opt_loss = torch.optim.SGD(in_loss.parameters(), lr=lr, momentum=momentum)
     opt_decay = torch.optim.SGD(in_optimizer.parameters(), lr=lr, momentum=momentum,
                                 weight_decay=lam)
-    for x, y in batches(150, torch.float64):
-        opt_loss.zero_grad()
-        (F.cross_entropy(in_loss(x), y) + lam * l2_penalty(in_loss.parameters())).backward()
-        opt_loss.step()
-        opt_decay.zero_grad()
-        F.cross_entropy(in_optimizer(x), y).backward()
-        opt_decay.step()
+    train_side_by_side(in_loss, opt_loss, lambda: lam * l2_penalty(in_loss.parameters()),
+                       in_optimizer, opt_decay, batches(150, torch.float64))
     start = small_mlp(dtype=torch.float64)
     moved = max((a - b).abs().max().item()
                 for a, b in zip(in_loss.parameters(), start.parameters(), strict=True))
@@ -131,13 +138,8 @@ def test_weights_only_penalty_equals_decay_parameter_groups():
     grouped = copy.deepcopy(in_loss)
     opt_loss = torch.optim.SGD(in_loss.parameters(), lr=lr)
     opt_groups = torch.optim.SGD(decay_parameter_groups(grouped, lam), lr=lr)
-    for x, y in batches(200, torch.float64):
-        opt_loss.zero_grad()
-        (F.cross_entropy(in_loss(x), y) + lam * l2_penalty(in_loss)).backward()
-        opt_loss.step()
-        opt_groups.zero_grad()
-        F.cross_entropy(grouped(x), y).backward()
-        opt_groups.step()
+    train_side_by_side(in_loss, opt_loss, lambda: lam * l2_penalty(in_loss),
+                       grouped, opt_groups, batches(200, torch.float64))
     for a, b in zip(in_loss.parameters(), grouped.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
@@ -147,13 +149,8 @@ def test_l2_in_the_loss_matches_weight_decay_in_float32_too():
     in_loss, in_optimizer = small_mlp(), small_mlp()
     opt_loss = torch.optim.SGD(in_loss.parameters(), lr=lr)
     opt_decay = torch.optim.SGD(in_optimizer.parameters(), lr=lr, weight_decay=lam)
-    for x, y in batches(150):
-        opt_loss.zero_grad()
-        (F.cross_entropy(in_loss(x), y) + lam * l2_penalty(in_loss.parameters())).backward()
-        opt_loss.step()
-        opt_decay.zero_grad()
-        F.cross_entropy(in_optimizer(x), y).backward()
-        opt_decay.step()
+    train_side_by_side(in_loss, opt_loss, lambda: lam * l2_penalty(in_loss.parameters()),
+                       in_optimizer, opt_decay, batches(150))
     for a, b in zip(in_loss.parameters(), in_optimizer.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)  # float32 rounding only
 
