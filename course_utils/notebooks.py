@@ -1,4 +1,5 @@
-"""Find, execute and normalize the chapter notebooks (what ``course run`` does).
+"""Find, execute and normalize the chapter notebooks (what ``course run`` does), and show
+``course_utils`` code inside them (``show_source``).
 
 Stored outputs are part of the course: CI re-executes every notebook with nbval and
 compares them. ``execute_notebook(path, save=True)`` is the one way to regenerate them: it
@@ -9,6 +10,9 @@ the code prints (deterministic cell ids, solution cells stored collapsed).
 
 from __future__ import annotations
 
+import inspect
+import re
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +20,10 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook", "is_solution_cell"]
+__all__ = [
+    "NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook", "is_solution_cell",
+    "source_code", "show_source",
+]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _JUPYTEXT_KEYS = ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker")
@@ -101,3 +108,34 @@ def execute_notebook(path: str | Path, *, save: bool = False, timeout: int = 600
     if save:
         nbformat.write(normalize(nb), path)
     return seconds
+
+
+_DOCSTRING = re.compile(r'(?P<indent>[ \t]*)"""(?P<body>[\s\S]*?)"""')
+
+
+def source_code(obj: object) -> str:
+    """The source of a function, method or class with each docstring cut to its first line.
+
+    What a chapter shows when it presents a ``course_utils`` implementation: the code in
+    full, the contract (documented in the docstring) as a one-line reminder.
+
+    Raises:
+        ValueError: ``obj`` has no Python source (a builtin, a C extension).
+    """
+    try:
+        source = inspect.getsource(obj)  # type: ignore[arg-type]
+    except (TypeError, OSError) as error:
+        raise ValueError(f"obj must be a Python function, method or class, but got {obj!r}") from error
+
+    def first_line(match: re.Match) -> str:
+        lines = match["body"].strip().splitlines()
+        summary = lines[0] if lines else ""
+        more = " ..." if len(lines) > 1 else ""
+        return f'{match["indent"]}"""{summary}{more}"""'
+
+    return _DOCSTRING.sub(first_line, textwrap.dedent(source))
+
+
+def show_source(obj: object) -> None:
+    """Print :func:`source_code` of ``obj``."""
+    print(source_code(obj))

@@ -84,3 +84,18 @@ def test_lab_command_builds_the_jupyter_call(monkeypatch):
     assert args.func(args) == 0
     assert calls[0][:4] == [sys.executable, "-m", "jupyter", "lab"]
     assert f"--notebook-dir={NOTEBOOK_DIR}" in calls[0] and "--no-browser" in calls[0]
+
+
+def test_source_code_keeps_code_and_first_docstring_lines():
+    from course_utils.data import make_moons
+    from course_utils.notebooks import source_code
+    from course_utils.training import History
+
+    text = source_code(make_moons)
+    assert text.startswith("def make_moons(") and "_check_toy_args(n_samples, noise)" in text
+    assert '"""Two interleaving half circles in 2-D, labelled 0 and 1, with Gaussian noise. ..."""' in text
+    assert "Args:" not in text
+    method = source_code(History.best)
+    assert method.startswith("def best(") and "\n    values = " in method  # dedented, body kept
+    with pytest.raises(ValueError, match="obj must be a Python function, method or class"):
+        source_code(len)
