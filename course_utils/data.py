@@ -5,17 +5,24 @@ shuffled once with a fixed seed by ``data/build_mnist.py``) and checks its sha25
 missing or damaged file fails loudly instead of training on wrong data. The split is
 fixed: the first 8,000 images train, the last 2,000 test.
 
-``train_val_split`` carves a validation set out of training data (chapter 06 explains why
-the test set must never be used for choices). ``make_moons`` and ``make_spirals`` draw small
-2-D classification sets whose decision boundaries can be plotted (chapters 02 and 03).
+``load_splits`` is the course's one validation split: it cuts the 8,000 training images once,
+with the fixed seed :data:`VAL_SEED`, into ``train`` and a class-balanced ``val`` part, so every
+chapter carves the same validation set. Every choice (a learning rate, a λ, a dropout rate, a
+best epoch, a model) is made on ``val``; the ``test`` split is scored once, after the choice
+(chapter 06 measures how optimistic a test score becomes once choices are made on it).
+``train_val_split`` carves a random validation set out of any other training data.
+``make_moons`` and ``make_spirals`` draw small 2-D classification sets whose decision
+boundaries can be plotted (chapters 02 and 03).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -24,7 +31,10 @@ from torch import Tensor
 __all__ = [
     "MNIST_SHA256",
     "DEFAULT_MNIST_PATH",
+    "VAL_SEED",
+    "Splits",
     "load_mnist",
+    "load_splits",
     "train_val_split",
     "make_moons",
     "make_spirals",
@@ -35,7 +45,19 @@ DEFAULT_MNIST_PATH = Path(__file__).resolve().parent.parent / "data" / "mnist_10
 N_TRAIN = 8_000
 REBUILD_HINT = "rebuild it with `python data/build_mnist.py` or restore it with `git checkout data/`"
 
+#: Seed of the one validation split every chapter uses (see :func:`load_splits`).
+VAL_SEED = 0
+MIN_VAL, MAX_VAL = 10, N_TRAIN // 2
+
 Split = tuple[Tensor, Tensor]
+
+
+class Splits(NamedTuple):
+    """The course's three MNIST splits, each an ``(x, y)`` pair; built by :func:`load_splits`."""
+
+    train: Split
+    val: Split
+    test: Split
 
 
 def _sha256(path: Path) -> str:
@@ -86,6 +108,73 @@ def load_mnist(*, path: str | Path | None = None, flatten: bool = True) -> tuple
     x = x.reshape(len(x), -1) if flatten else x.unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
     return (x[:N_TRAIN], y[:N_TRAIN]), (x[N_TRAIN:], y[N_TRAIN:])
+
+
+def load_splits(
+    *, n_val: int = 1000, path: str | Path | None = None, flatten: bool = True
+) -> Splits:
+    """The course's train / validation / test split of the shipped MNIST subset.
+
+    The 8,000 training images of :func:`load_mnist` are cut once into ``8000 - n_val``
+    training and ``n_val`` validation images; the 2,000 test images are returned unchanged.
+    The cut is fixed (drawn from a generator seeded with :data:`VAL_SEED`, the same in every
+    call and every process) and class-balanced: each digit gets its share of ``n_val`` in
+    proportion to its frequency among the 8,000, rounded by largest remainders so the shares
+    add up to ``n_val``. Both parts keep the original order of the training images, so
+    ``splits.train[0][:300]`` are the first 300 training images of the train part.
+
+    Args:
+        n_val: number of validation images, an integer in [10, 4000] (at least one image
+            per class, at most half of the training images).
+        path: the ``.npz`` file, as in :func:`load_mnist`.
+        flatten: return images as ``(N, 784)`` rows instead of ``(N, 1, 28, 28)``.
+
+    Returns:
+        ``Splits(train, val, test)``, each ``(x, y)``: float32 pixels in [0, 1] and int64
+        labels. Each call returns fresh tensors, so changing them in place is safe.
+
+    Raises:
+        ValueError: ``n_val`` not an integer in [10, 4000]; a damaged data file (see
+            :func:`load_mnist`).
+        FileNotFoundError: the data file is missing.
+
+    Examples:
+        >>> splits = load_splits()
+        >>> [tuple(x.shape) for x, _ in splits]
+        [(7000, 784), (1000, 784), (2000, 784)]
+        >>> (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
+        >>> torch.bincount(y_val).tolist()  # 1,000 images, in proportion to the classes
+        [101, 112, 101, 103, 98, 86, 103, 107, 95, 94]
+    """
+    if isinstance(n_val, bool) or not isinstance(n_val, numbers.Integral) or not MIN_VAL <= n_val <= MAX_VAL:
+        raise ValueError(
+            f"n_val must be an integer in [{MIN_VAL}, {MAX_VAL}] (at least one image per class, "
+            f"at most half of the {N_TRAIN:,} training images), but got {n_val!r}"
+        )
+    (x, y), test = load_mnist(path=path, flatten=flatten)
+    in_val = _validation_mask(y, int(n_val))
+    return Splits(train=(x[~in_val], y[~in_val]), val=(x[in_val], y[in_val]), test=test)
+
+
+def _class_quotas(labels: Tensor, n_val: int) -> list[int]:
+    """Share ``n_val`` over the classes in proportion to their counts (largest remainders)."""
+    counts = torch.bincount(labels).tolist()
+    quotas = [n_val * count // len(labels) for count in counts]
+    remainders = [n_val * count % len(labels) for count in counts]
+    by_remainder = sorted(range(len(counts)), key=lambda label: (-remainders[label], label))
+    for label in by_remainder[: n_val - sum(quotas)]:
+        quotas[label] += 1
+    return quotas
+
+
+def _validation_mask(labels: Tensor, n_val: int) -> Tensor:
+    """Boolean mask of the validation images: a seeded random ``quota`` of each class."""
+    generator = torch.Generator().manual_seed(VAL_SEED)
+    in_val = torch.zeros(len(labels), dtype=torch.bool)
+    for label, quota in enumerate(_class_quotas(labels, n_val)):
+        members = torch.nonzero(labels == label).squeeze(1)
+        in_val[members[torch.randperm(len(members), generator=generator)[:quota]]] = True
+    return in_val
 
 
 def train_val_split(x: Tensor, y: Tensor, val_fraction: float, *, seed: int) -> tuple[Split, Split]:

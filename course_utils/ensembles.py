@@ -22,7 +22,7 @@ The estimators have scikit-learn's shape (``fit(X, y, sample_weight=None)`` retu
 ``self``; ``predict``, ``predict_proba``, ``staged_predict``; learned attributes end in
 ``_``), and their members can be scikit-learn estimators or :class:`TorchMLPClassifier`,
 a small torch MLP whose loss weighs each sample by its ``sample_weight``. For ensembles of
-many MLPs at once, :func:`member_subsets` gives ``course_utils.training.fit_many`` each
+many MLPs at once, :func:`member_subsets` gives ``course_utils.batched.fit_batched`` each
 member's training subset, and :func:`member_probabilities` / :func:`accuracy_vs_size`
 evaluate the result.
 """
@@ -42,8 +42,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y, has_fit_parameter
 from torch import Tensor, nn
 
+from course_utils.batched import fit_batched
 from course_utils.models import mlp
-from course_utils.training import fit_many
 
 __all__ = [
     "bootstrap_indices",
@@ -189,7 +189,7 @@ def member_subsets(
     max_samples: int | float = 1.0,
     seed: int,
 ) -> Tensor:
-    """One training subset per member, stacked for ``course_utils.training.fit_many``.
+    """One training subset per member, stacked for ``course_utils.batched.fit_batched``.
 
     Args:
         n: training-set size.
@@ -234,7 +234,8 @@ def fit_mlp_ensemble(
     The members start from PyTorch's default initialization drawn after
     ``torch.manual_seed(seed)`` (in a forked RNG, so the global state is untouched), get
     their training subsets from :func:`member_subsets` and are trained together by
-    ``course_utils.training.fit_many`` (plain SGD, each member with its own batch order).
+    ``course_utils.batched.fit_batched`` (plain SGD; member ``k`` draws its batch order
+    with seed ``seed * 100_003 + k``, as its subset).
     ``"seeds"`` gives what Lakshminarayanan et al. (2017) call a *deep ensemble*: same
     data, different random initializations and batch orders.
 
@@ -259,8 +260,9 @@ def fit_mlp_ensemble(
         models = [mlp(sizes) for _ in range(n_members)]
     subsets = member_subsets(len(train[0]), n_members, method=method, max_samples=max_samples,
                              seed=seed)
-    fit_many(models, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-             subsets=subsets, eval_every=0, eval_train=False)
+    fit_batched(models, train, epochs=epochs, batch_size=batch_size, lr=lr,
+                seed=[seed * 100_003 + k for k in range(n_members)],  # own batch orders
+                subsets=subsets, eval_every=0, eval_train=False)
     return models
 
 
@@ -988,7 +990,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
 
     .. math:: \\mathcal{L}_B = \\frac{\\sum_{i \\in B} w_i \\,\\ell_i}{\\sum_{i \\in B} w_i},
 
-    through ``course_utils.training.fit_many`` with one model (identical to ``fit``
+    through ``course_utils.batched.fit_batched`` with one model (identical to ``fit``
     when there are no weights). Samples of weight 0 are dropped first, so they change
     nothing; scaling all weights by a constant changes nothing either. Large batches make
     the per-batch normalization close to the global one, which boosting relies on.
@@ -996,7 +998,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     Args:
         hidden_sizes: widths of the hidden layers (``()``: softmax regression).
         activation: hidden activation (a key of ``course_utils.models.ACTIVATIONS``).
-        epochs, batch_size, lr, weight_decay: as in ``course_utils.training.fit_many``.
+        epochs, batch_size, lr, weight_decay: as in ``course_utils.batched.fit_batched``.
         random_state: seed of the initial weights and the batch order (None: fresh
             randomness, as scikit-learn does).
 
@@ -1056,7 +1058,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             x_t, y_t, weights = x_t[keep], y_t[keep], w[keep].float()[None]
         seed = self._seed()
         self.model_ = self._build(X.shape[1], len(self.classes_), seed)
-        (self.history_,) = fit_many(
+        (self.history_,) = fit_batched(
             [self.model_], (x_t, y_t), epochs=self.epochs, batch_size=self.batch_size,
             lr=self.lr, weight_decay=self.weight_decay, seed=seed, sample_weight=weights,
             eval_every=0, eval_train=False,

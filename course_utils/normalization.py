@@ -32,8 +32,8 @@ What is here, in the order of the lesson:
   :func:`activation_input_stats` and :func:`track_activation_inputs` (the distribution
   each activation receives, over training),
   :class:`ShiftNoise` (the injected "covariate shift" of Santurkar et al., 2018),
-  :func:`batch_stat_noise` (how noisy batch statistics are at a batch size), and
-  :func:`fit_stacked`, which trains many normalized MLPs of one architecture at once.
+  :func:`batch_stat_noise` (how noisy batch statistics are at a batch size),.
+  ``course_utils.batched.fit_batched`` trains many normalized MLPs at once.
 """
 
 from __future__ import annotations
@@ -45,11 +45,10 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.models import ACTIVATIONS
-from course_utils.training import History, fit
+from course_utils.training import fit
 
 __all__ = [
     "batch_statistics",
@@ -68,7 +67,6 @@ __all__ = [
     "track_activation_inputs",
     "ShiftNoise",
     "batch_stat_noise",
-    "fit_stacked",
 ]
 
 
@@ -897,248 +895,3 @@ def batch_stat_noise(
         result["mean_noise"].append(mean_err[:, keep].square().mean().sqrt().item())
         result["var_noise"].append(var_err[:, keep].square().mean().sqrt().item())
     return result
-
-
-# ---------------------------------------------------------------------------------------
-# Training many normalized MLPs at once
-# ---------------------------------------------------------------------------------------
-
-
-class _StackedMLP:
-    """K ``nn.Sequential`` MLPs of one architecture as one batched network.
-
-    Activations have shape ``(K, batch, width)``. Linear layers become stacked weights
-    applied with batched matrix products. A BN layer of width ``C`` in each of the K
-    models is exactly one BN layer of width ``K*C`` applied to the ``(batch, K*C)`` view,
-    so it reuses :func:`batch_norm` (batch statistics per model and feature, running
-    estimates per model). Layer norm normalizes over the last dimension, then applies
-    each model's own :math:`\\gamma, \\beta`.
-    """
-
-    def __init__(self, models: Sequence[nn.Sequential]):
-        self.models = models
-        self.layers = list(models[0])
-        self.params: dict[tuple[int, str], Tensor] = {}
-        self.buffers: dict[tuple[int, str], Tensor] = {}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, nn.Linear):
-                self._stack(i, ("weight", "bias"), self.params)
-            elif is_batch_norm(layer) or is_layer_norm(layer):
-                if is_layer_norm(layer) and len(layer.normalized_shape) != 1:
-                    raise ValueError(
-                        "layer norm in fit_stacked must normalize one dimension, but layer "
-                        f"{i} has normalized_shape={layer.normalized_shape}"
-                    )
-                self._stack(i, ("weight", "bias"), self.params, flat=True)
-                self._stack(i, ("running_mean", "running_var"), self.buffers, flat=True)
-            elif any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
-                raise ValueError(
-                    "models must be MLPs of Linear, batch/layer norm and parameter-free "
-                    f"layers, but layer {i} is {type(layer).__name__}"
-                )
-        norms = [layer for layer in self.layers if is_batch_norm(layer)]
-        self.has_bn = bool(norms)
-        tracked = [n.num_batches_tracked for n in norms if n.num_batches_tracked is not None]
-        self.count = int(tracked[0]) if tracked else 0  # batches seen (the same for all)
-        for tensor in self.params.values():
-            tensor.requires_grad_(True)
-
-    def _stack(self, i: int, names: Sequence[str], store: dict, flat: bool = False) -> None:
-        for name in names:
-            tensors = [getattr(m[i], name, None) for m in self.models]
-            if tensors[0] is None:
-                continue
-            stacked = torch.stack([t.detach() for t in tensors]).clone()
-            store[(i, name)] = stacked.flatten() if flat else stacked
-
-    def parameters(self) -> list[Tensor]:
-        return list(self.params.values())
-
-    def _linear(self, i: int, h: Tensor) -> Tensor:
-        weight, bias = self.params[(i, "weight")], self.params.get((i, "bias"))
-        k, width_out, width_in = weight.shape
-        if h.dim() == 2:  # the shared input: one matrix product for all models
-            out = (h @ weight.reshape(k * width_out, width_in).T).view(len(h), k, width_out)
-            out = out.transpose(0, 1)
-        else:
-            out = torch.bmm(h, weight.transpose(1, 2))
-        return out if bias is None else out + bias.unsqueeze(1)
-
-    def _batch_norm(self, i: int, h: Tensor, training: bool, factor: float) -> Tensor:
-        layer = self.layers[i]
-        k, n, width = h.shape
-        flat = h.transpose(0, 1).reshape(n, k * width)
-        use_batch = training or (i, "running_mean") not in self.buffers
-        tracked = (not training) or layer.track_running_stats
-        out = batch_norm(
-            flat,
-            self.buffers.get((i, "running_mean")) if tracked else None,
-            self.buffers.get((i, "running_var")) if tracked else None,
-            self.params.get((i, "weight")), self.params.get((i, "bias")),
-            use_batch, factor, layer.eps,
-        )
-        return out.view(n, k, width).transpose(0, 1)
-
-    def _layer_norm(self, i: int, h: Tensor) -> Tensor:
-        k, _, width = h.shape
-        out = layer_norm(h, (width,), eps=self.layers[i].eps)
-        weight, bias = self.params.get((i, "weight")), self.params.get((i, "bias"))
-        if weight is not None:
-            out = out * weight.view(k, 1, width)
-        if bias is not None:
-            out = out + bias.view(k, 1, width)
-        return out
-
-    def forward(self, x: Tensor, training: bool) -> Tensor:
-        """``x``: ``(n, features)`` shared by all models; returns ``(K, n, classes)``."""
-        factor = 0.0
-        if training and self.has_bn:
-            self.count += 1
-        h = x
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, nn.Linear):
-                h = self._linear(i, h)
-            elif is_batch_norm(layer):
-                m = layer.momentum
-                factor = (1.0 / self.count if m is None else m) if training else 0.0
-                h = self._batch_norm(i, h, training, factor)
-            elif is_layer_norm(layer):
-                h = self._layer_norm(i, h)
-            else:
-                layer.train(training)
-                h = layer(h)
-        return h
-
-    @torch.no_grad()
-    def write_back(self) -> None:
-        for store in (self.params, self.buffers):
-            for (i, name), stacked in store.items():
-                for k, model in enumerate(self.models):
-                    target = getattr(model[i], name)
-                    target.copy_(stacked.view(len(self.models), -1)[k].view_as(target))
-        for i, layer in enumerate(self.layers):
-            if is_batch_norm(layer) and layer.track_running_stats:
-                for model in self.models:
-                    model[i].num_batches_tracked.fill_(self.count)
-        for model in self.models:
-            model.train(True)
-
-
-def _check_stacked(models: Sequence[nn.Module]) -> None:
-    if len(models) == 0:
-        raise ValueError("models must contain at least one model, but got none")
-    if not all(isinstance(m, nn.Sequential) for m in models):
-        raise ValueError("models must be nn.Sequential MLPs (e.g. from course_utils.models.mlp)")
-    first = [type(layer) for layer in models[0]]
-    for m in models[1:]:
-        if [type(layer) for layer in m] != first:
-            raise ValueError("models must all have the same architecture, but two differ")
-
-
-def _record_stacked(
-    net: _StackedMLP, histories: list[History], epoch: int, train: tuple[Tensor, Tensor] | None,
-    val: tuple[Tensor, Tensor] | None,
-) -> None:
-    """Evaluate every model on train and val in one pass, as ``fit`` does."""
-    parts = [(name, split) for name, split in (("train", train), ("val", val)) if split]
-    if parts:
-        with torch.no_grad():
-            logits = net.forward(torch.cat([split[0] for _, split in parts]), training=False)
-        sizes = [len(split[0]) for _, split in parts]
-        for (name, (_, y)), part in zip(parts, logits.split(sizes, dim=1), strict=True):
-            for k, history in enumerate(histories):
-                getattr(history, f"{name}_loss").append(F.cross_entropy(part[k], y).item())
-                accuracy = (part[k].argmax(1) == y).float().mean().item()
-                getattr(history, f"{name}_acc").append(accuracy)
-    for history in histories:
-        history.epoch.append(epoch)
-
-
-def fit_stacked(
-    models: Sequence[nn.Sequential],
-    train: tuple[Tensor, Tensor],
-    *,
-    val: tuple[Tensor, Tensor] | None = None,
-    epochs: int,
-    batch_size: int,
-    lr: float | Sequence[float],
-    seed: int = 0,
-    max_steps: int | None = None,
-    eval_every: int = 1,
-    eval_train: bool = True,
-) -> list[History]:
-    """Train K normalized MLPs of one architecture at once with plain SGD.
-
-    Each model follows exactly what ``course_utils.training.fit(model, train, lr=lr_k,
-    optimizer="sgd", seed=seed, ...)`` would do, including BN's running statistics: all K
-    models see the same batches in the same order (drawn from ``seed`` as ``fit`` draws
-    them) and differ in their initial weights and learning rates. The work runs as one
-    batched network (see :class:`_StackedMLP`), so K small models cost little more Python
-    overhead than one. ``training.fit_many`` does the same for networks without
-    normalization layers. The trained weights and buffers are written back into
-    ``models``.
-
-    Args:
-        models: ``nn.Sequential`` MLPs of one architecture made of ``nn.Linear``, batch
-            norm (``torch.nn.BatchNorm1d`` or :class:`BatchNorm1d`), layer norm (torch's
-            or :class:`LayerNorm`) and parameter-free layers.
-        train: ``(x, y)`` training tensors.
-        val: optional ``(x, y)`` evaluated for every model.
-        epochs: passes over the training set.
-        batch_size: samples per step.
-        lr: one learning rate, or one per model.
-        seed: seed of the batch order (the same as ``fit``'s).
-        max_steps: stop after this many steps (and evaluate there).
-        eval_every: evaluate every this many epochs (0: only after the last).
-        eval_train: also evaluate on the whole training set.
-
-    Returns:
-        One :class:`~course_utils.training.History` per model, ``step_loss`` included.
-
-    Raises:
-        ValueError: no models, different architectures, unsupported layers, a
-            non-positive learning rate, or bad ``epochs``/``batch_size``/``eval_every``.
-    """
-    _check_stacked(models)
-    if epochs < 1 or batch_size < 1 or eval_every < 0:
-        raise ValueError(
-            f"epochs and batch_size must be at least 1 and eval_every non-negative, but got "
-            f"epochs={epochs}, batch_size={batch_size}, eval_every={eval_every}"
-        )
-    lrs = torch.as_tensor(lr, dtype=torch.float32).flatten()
-    if lrs.numel() not in (1, len(models)):
-        raise ValueError(f"lr must be a number or one value per model ({len(models)}), but got {lr}")
-    lrs = lrs.expand(len(models)).clone()
-    if (lrs <= 0).any():
-        raise ValueError(f"lr must be positive, but got {lr}")
-    x, y = train
-    rates = lrs.view(-1, 1)
-    net = _StackedMLP(models)
-    params = net.parameters()
-    generator = torch.Generator().manual_seed(seed)
-    steps = max_steps if max_steps is not None else epochs * math.ceil(len(x) / batch_size)
-    histories = [History() for _ in models]
-    losses: list[Tensor] = []
-    for epoch in range(1, epochs + 1):
-        order = torch.randperm(len(x), generator=generator)
-        for batch in order[: (steps - len(losses)) * batch_size].split(batch_size):
-            logits = net.forward(x[batch], training=True)
-            per_model = F.cross_entropy(
-                logits.transpose(1, 2), y[batch].expand(len(models), -1), reduction="none"
-            ).mean(1)
-            grads = torch.autograd.grad(per_model.sum(), params)
-            with torch.no_grad():
-                for param, grad in zip(params, grads, strict=True):
-                    param.view(len(models), -1).addcmul_(rates, grad.reshape(len(models), -1),
-                                                         value=-1.0)
-            losses.append(per_model.detach())
-        done = len(losses) >= steps or epoch == epochs
-        if done or (eval_every and epoch % eval_every == 0):
-            _record_stacked(net, histories, epoch, train if eval_train else None, val)
-        if done:
-            break
-    net.write_back()
-    step_losses = torch.stack(losses, dim=1) if losses else torch.zeros(len(models), 0)
-    for history, row in zip(histories, step_losses, strict=True):
-        history.step_loss = row.tolist()
-    return histories

@@ -56,8 +56,9 @@ from optuna.exceptions import DuplicatedStudyError as _OptunaDuplicatedStudyErro
 from optuna.exceptions import TrialPruned as _OptunaTrialPruned
 from torch import Tensor, nn
 
+from course_utils.batched import fit_batched
 from course_utils.models import mlp
-from course_utils.training import History, evaluate, fit, fit_many
+from course_utils.training import History, evaluate, fit
 
 __all__ = [
     "CategoricalDistribution", "DuplicatedStudyError", "EarlyStopping", "FloatDistribution",
@@ -1269,91 +1270,6 @@ def _warn_if_on_border(name: str, value: float, distribution: Any, border: float
 # ---------------------------------------------------------------------------------------
 
 
-class _SideBySide:
-    """K ReLU MLPs of one architecture, as stacked weights, trained by SGD on shared batches.
-
-    Activations are kept transposed, ``(K, width, batch)``, so every layer is one batched
-    matrix product ``W_k @ h_k`` and the first layer, whose input all K networks share, is a
-    single ``(K * width, 784) @ (784, batch)`` product. The backward pass is written out
-    (softmax minus one-hot, then the chain rule through each layer) and the SGD update
-    ``p <- p - lr_k * (grad + wd_k * p)`` is applied in place, so no gradient tensors are
-    allocated.
-    """
-
-    def __init__(self, models: Sequence[nn.Sequential], lrs: Tensor, decays: Tensor):
-        linears = [[layer for layer in model if isinstance(layer, nn.Linear)] for model in models]
-        self.weights = [torch.stack([m[i].weight.detach() for m in linears]).clone()
-                        for i in range(len(linears[0]))]
-        self.biases = [torch.stack([m[i].bias.detach() for m in linears]).unsqueeze(2).clone()
-                       for i in range(len(linears[0]))]
-        self.linears, self.k = linears, len(models)
-        self.neg_lr = (-lrs).view(-1, 1, 1)
-        self.keep = (1.0 - lrs * decays).view(-1, 1, 1)
-
-    def forward(self, x_t: Tensor) -> tuple[list[Tensor], Tensor]:
-        """``x_t``: ``(inputs, batch)``; returns the hidden activations and the logits."""
-        first = self.weights[0]
-        h = torch.addmm(self.biases[0].view(-1, 1), first.view(-1, first.shape[2]), x_t)
-        h = h.view(self.k, first.shape[1], -1)
-        activations = []
-        for weight, bias in zip(self.weights[1:], self.biases[1:], strict=True):
-            activations.append(h.relu_())
-            h = torch.baddbmm(bias, weight, h)
-        return activations, h
-
-    def step(self, x_t: Tensor, y: Tensor) -> Tensor:
-        """One SGD step of every network on the batch; returns each network's loss."""
-        activations, logits = self.forward(x_t)
-        log_p = torch.log_softmax(logits, dim=1)
-        columns = torch.arange(len(y))
-        loss = -log_p[:, y, columns].mean(1)
-        grad = log_p.exp_()
-        grad[:, y, columns] -= 1.0
-        grad = grad.mul_(self.neg_lr / len(y))  # -lr * dL/dlogits
-        for layer in range(len(self.weights) - 1, 0, -1):
-            a = activations[layer - 1]
-            # ReLU's derivative: a = relu(z) >= 0, so sign(a) is 1 where z > 0, else 0
-            grad_below = torch.bmm(self.weights[layer].transpose(1, 2), grad).mul_(a.sign())
-            self._update(layer, torch.bmm(grad, a.transpose(1, 2)), grad.sum(2, keepdim=True))
-            grad = grad_below
-        first = self.weights[0].view(-1, self.weights[0].shape[2])
-        first.mul_(self.keep.repeat_interleave(self.weights[0].shape[1]).view(-1, 1))
-        first.addmm_(grad.reshape(first.shape[0], -1), x_t.t())
-        self.biases[0].mul_(self.keep).add_(grad.sum(2, keepdim=True))
-        return loss
-
-    def _update(self, layer: int, weight_step: Tensor, bias_step: Tensor) -> None:
-        self.weights[layer].mul_(self.keep).add_(weight_step)
-        self.biases[layer].mul_(self.keep).add_(bias_step)
-
-    @torch.no_grad()
-    def metrics(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """Every network's mean cross-entropy and accuracy on ``(x, y)``."""
-        _, logits = self.forward(x.t())
-        log_p = torch.log_softmax(logits, dim=1)
-        loss = -log_p[:, y, torch.arange(len(y))].mean(1)
-        return loss, (logits.argmax(1) == y).float().mean(1)
-
-    @torch.no_grad()
-    def write_back(self) -> None:
-        for k, linears in enumerate(self.linears):
-            for layer, linear in enumerate(linears):
-                linear.weight.copy_(self.weights[layer][k])
-                linear.bias.copy_(self.biases[layer][k, :, 0])
-
-
-def _record(trainer: _SideBySide, histories: list[History], epoch: int,
-            splits: Mapping[str, Split]) -> None:
-    for history in histories:
-        history.epoch.append(epoch)
-    for name, (x, y) in splits.items():
-        losses, accuracies = trainer.metrics(x, y)
-        for history, loss, accuracy in zip(histories, losses.tolist(), accuracies.tolist(),
-                                           strict=True):
-            getattr(history, f"{name}_loss").append(loss)
-            getattr(history, f"{name}_acc").append(accuracy)
-
-
 def _check_configs(configs: Sequence[Mapping[str, float]], init_seeds: Sequence[int]) -> None:
     if len(configs) == 0:
         raise ValueError("configs must contain at least one configuration, but got none")
@@ -1382,7 +1298,7 @@ def train_configs(
     eval_every: int = 1,
     eval_train: bool = False,
 ) -> tuple[list[nn.Sequential], list[History]]:
-    """Train one ReLU network per configuration, all side by side in one batched pass.
+    """Train one ReLU network per configuration, all side by side (``fit_batched``).
 
     Configuration ``i`` gives ``lr`` and optionally ``weight_decay``; its network is
     ``mlp(sizes, init=init)`` with weights drawn from ``init_seeds[i]`` (default ``seed``
@@ -1394,9 +1310,9 @@ def train_configs(
         weight_decay=wd_i, seed=seed)``
 
     would end (to float rounding): training the trials side by side is the same as
-    running them one after another. Only the layout of the arithmetic changes: the K
-    networks' layers are stacked and multiplied as batches, which takes a fraction of the
-    time of K separate runs (chapter 06 times it).
+    running them one after another. Only the layout of the arithmetic changes
+    (:func:`course_utils.batched.fit_batched` stacks the K networks' layers and
+    multiplies them as batches), which removes the Python overhead of K separate runs.
 
     Args:
         configs: one dict per trial with ``lr`` (> 0) and optional ``weight_decay`` (≥ 0).
@@ -1422,25 +1338,14 @@ def train_configs(
     """
     init_seeds = [seed] * len(configs) if init_seeds is None else list(init_seeds)
     _check_configs(configs, init_seeds)
-    if epochs < 1 or batch_size < 1 or eval_every < 0:
-        raise ValueError(f"epochs and batch_size must be at least 1 and eval_every "
-                         f"non-negative, but got {epochs=}, {batch_size=}, {eval_every=}")
     models = [mlp(list(sizes), init=init, generator=torch.Generator().manual_seed(s))
               for s in init_seeds]
-    lrs = torch.tensor([float(c["lr"]) for c in configs])
-    decays = torch.tensor([float(c.get("weight_decay", 0.0)) for c in configs])
-    trainer, (x, y) = _SideBySide(models, lrs, decays), train
-    histories, losses = [History() for _ in configs], []
-    splits = ({"train": train} if eval_train else {}) | ({"val": val} if val is not None else {})
-    generator = torch.Generator().manual_seed(seed)
-    for epoch in range(1, epochs + 1):
-        for batch in torch.randperm(len(x), generator=generator).split(batch_size):
-            losses.append(trainer.step(x[batch].t(), y[batch]))
-        if epoch == epochs or (eval_every and epoch % eval_every == 0):
-            _record(trainer, histories, epoch, splits)
-    trainer.write_back()
-    for history, step_loss in zip(histories, torch.stack(losses, 1).tolist(), strict=True):
-        history.step_loss = step_loss
+    histories = fit_batched(
+        models, train, val=val, epochs=epochs, batch_size=batch_size,
+        lr=[float(c["lr"]) for c in configs],
+        weight_decay=[float(c.get("weight_decay", 0.0)) for c in configs],
+        seed=seed, eval_every=eval_every, eval_train=eval_train,
+    )
     return models, histories
 
 
@@ -1458,7 +1363,7 @@ def cross_val_scores(
     """k-fold cross-validated accuracy of every configuration, all folds trained at once.
 
     Every configuration is trained ``k`` times, once on each fold's training part (with
-    :func:`~course_utils.training.fit_many` and its per-model ``subsets``), from the same
+    :func:`~course_utils.batched.fit_batched` and its per-model ``subsets``), from the same
     initial weights, and scored on the fold it did not see.
 
     Args:
@@ -1483,11 +1388,11 @@ def cross_val_scores(
     folds = kfold_indices(len(x), k, seed=seed)
     models = [mlp(list(sizes), init=init, generator=torch.Generator().manual_seed(seed))
               for _ in range(len(configs) * k)]
-    fit_many(models, data, epochs=epochs, batch_size=batch_size,
-             lr=[float(c["lr"]) for c in configs for _ in folds],
-             weight_decay=[float(c.get("weight_decay", 0.0)) for c in configs for _ in folds],
-             seed=seed, subsets=torch.stack([train for _ in configs for train, _ in folds]),
-             eval_every=0, eval_train=False)
+    fit_batched(models, data, epochs=epochs, batch_size=batch_size,
+                lr=[float(c["lr"]) for c in configs for _ in folds],
+                weight_decay=[float(c.get("weight_decay", 0.0)) for c in configs for _ in folds],
+                seed=seed, subsets=torch.stack([train for _ in configs for train, _ in folds]),
+                eval_every=0, eval_train=False)
     scores = [evaluate(model, x[val], y[val])[1]
               for model, (_, val) in zip(models, folds * len(configs), strict=True)]
     return torch.tensor(scores).view(len(configs), k)

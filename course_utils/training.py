@@ -4,14 +4,23 @@
 memory. Batches are taken by indexing a per-epoch permutation (no ``DataLoader``), and the
 per-epoch evaluation runs in one no-grad pass, so small MNIST runs take seconds on a CPU.
 ``evaluate`` gives ``(loss, accuracy)``; ``seed_everything`` and ``setup_notebook`` make
-runs repeatable.
+runs repeatable. ``classification_metrics`` and ``record_epoch`` are the recorder shared
+with ``course_utils.batched.fit_batched``, which trains K models at once exactly as K
+``fit`` runs would.
+
+Evaluating is most of the arithmetic of a small run (2,300 images evaluated against 300
+trained per epoch in the chapters' overfitting setup): ``eval_every`` evaluates every
+that many epochs, and always after the last one, so a curve of 20 points costs a tenth.
+Plain SGD (``optimizer="sgd"``) is applied in place, step for step what
+``torch.optim.SGD`` computes, without the one-time cost (about a second) of the first
+``torch.optim`` optimizer of a process.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +29,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 __all__ = [
-    "History", "evaluate", "fit", "fit_many", "make_optimizer", "seed_everything", "setup_notebook",
+    "History", "classification_metrics", "evaluate", "fit", "make_optimizer", "record_epoch",
+    "seed_everything", "setup_notebook",
 ]
 
 Split = tuple[Tensor, Tensor]
@@ -132,6 +142,13 @@ def evaluate(
     return loss, accuracy
 
 
+def _check_rates(lr: float, weight_decay: float) -> None:
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, but got {lr}")
+    if not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be non-negative, but got {weight_decay}")
+
+
 def make_optimizer(
     params: Iterable[nn.Parameter] | Iterable[dict],
     name: str,
@@ -148,10 +165,7 @@ def make_optimizer(
     Raises:
         ValueError: unknown name, ``lr <= 0`` or ``weight_decay < 0``.
     """
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, but got {lr}")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be non-negative, but got {weight_decay}")
+    _check_rates(lr, weight_decay)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
     if name == "momentum":
@@ -172,6 +186,65 @@ def _check_fit_args(epochs: int, batch_size: int, eval_every: int) -> None:
         raise ValueError(f"eval_every must be non-negative, but got {eval_every}")
 
 
+def classification_metrics(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Mean cross-entropy and accuracy of each of K models, from their logits.
+
+    Args:
+        logits: ``(K, n, classes)`` logits of K models on the same n samples, or on their
+            own samples (then ``y`` is ``(K, n)``).
+        y: ``(n,)`` or ``(K, n)`` int64 labels.
+
+    Returns:
+        ``(loss, accuracy)``, two ``(K,)`` tensors.
+
+    Raises:
+        ValueError: ``logits`` is not 3-D or ``y`` does not match its first dimensions.
+
+    Examples:
+        >>> loss, acc = classification_metrics(torch.zeros(2, 4, 3), torch.tensor([0, 1, 2, 0]))
+        >>> acc.tolist()
+        [0.5, 0.5]
+    """
+    if logits.dim() != 3:
+        raise ValueError(f"logits must be (K, n, classes), but got shape {tuple(logits.shape)}")
+    k, n, _ = logits.shape
+    if tuple(y.shape) not in ((n,), (k, n)):
+        raise ValueError(f"y must have shape ({n},) or ({k}, {n}), but got {tuple(y.shape)}")
+    y = y.expand(k, n)
+    loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+    accuracy = (logits.argmax(dim=2) == y).float().mean(1)
+    return loss, accuracy
+
+
+def record_epoch(
+    histories: Sequence[History], epoch: int, metrics: Mapping[str, tuple[Tensor, Tensor]]
+) -> None:
+    """Append one evaluation to each of K histories: the recorder of every trainer.
+
+    Args:
+        histories: K :class:`History` objects, one per model.
+        epoch: the epoch just evaluated.
+        metrics: ``{"train": (loss, accuracy), "val": (loss, accuracy)}`` (either key may
+            be missing), each a ``(K,)`` tensor from :func:`classification_metrics`.
+
+    Raises:
+        ValueError: a split name other than ``train``/``val``, or a metric tensor whose
+            length is not the number of histories.
+    """
+    for name, (loss, accuracy) in metrics.items():
+        if name not in ("train", "val"):
+            raise ValueError(f"metrics keys must be 'train' or 'val', but got {name!r}")
+        if len(loss) != len(histories) or len(accuracy) != len(histories):
+            raise ValueError(f"metrics[{name!r}] must hold one value per history "
+                             f"({len(histories)}), but got {len(loss)}")
+        for history, loss_k, accuracy_k in zip(histories, loss.tolist(), accuracy.tolist(),
+                                                strict=True):
+            getattr(history, f"{name}_loss").append(loss_k)
+            getattr(history, f"{name}_acc").append(accuracy_k)
+    for history in histories:
+        history.epoch.append(epoch)
+
+
 class _EpochEvaluator:
     """Evaluates the training and validation sets in one forward pass per epoch."""
 
@@ -183,18 +256,42 @@ class _EpochEvaluator:
         self.ys = [split[1] for _, split in parts]
 
     def __call__(self, model: nn.Module, epoch: int, history: History) -> None:
-        history.epoch.append(epoch)
-        if self.x is None:
-            return
-        was_training = model.training
-        model.eval()
-        try:
-            logits = _logits(model, self.x, None)
-        finally:
-            model.train(was_training)
-        for name, part, y in zip(self.names, logits.split(self.sizes), self.ys, strict=True):
-            getattr(history, f"{name}_loss").append(F.cross_entropy(part, y).item())
-            getattr(history, f"{name}_acc").append((part.argmax(dim=1) == y).float().mean().item())
+        metrics = {}
+        if self.x is not None:
+            was_training = model.training
+            model.eval()
+            try:
+                logits = _logits(model, self.x, None)
+            finally:
+                model.train(was_training)
+            for name, part, y in zip(self.names, logits.split(self.sizes), self.ys, strict=True):
+                metrics[name] = classification_metrics(part.unsqueeze(0), y)
+        record_epoch([history], epoch, metrics)
+
+
+class _PlainSGD:
+    """``torch.optim.SGD(params, lr, weight_decay=wd)`` without momentum, step for step.
+
+    The same arithmetic as torch's single-tensor SGD on the CPU (``d = g + wd * p``;
+    ``p <- p - lr * d``), without building ``torch.optim`` machinery: the first
+    ``torch.optim`` optimizer of a process imports ``torch._dynamo`` (about a second).
+    """
+
+    def __init__(self, params: Iterable[nn.Parameter], lr: float, weight_decay: float):
+        self.params = [p for p in params if p.requires_grad]
+        self.lr, self.weight_decay = lr, weight_decay
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.params:
+            param.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for param in self.params:
+            if param.grad is None:
+                continue
+            grad = param.grad if self.weight_decay == 0 else param.grad.add(param, alpha=self.weight_decay)
+            param.add_(grad, alpha=-self.lr)
 
 
 def fit(
@@ -229,15 +326,17 @@ def fit(
         epochs: passes over the training set.
         batch_size: samples per optimization step.
         lr: learning rate.
-        optimizer: ``"sgd"``, ``"momentum"``, ``"adam"``, ``"adamw"``, or a callable that
-            takes ``model.parameters()`` and returns a torch optimizer.
+        optimizer: ``"sgd"`` (plain SGD, applied in place: the same arithmetic as
+            ``torch.optim.SGD``), ``"momentum"``, ``"adam"``, ``"adamw"``, or a callable
+            that takes ``model.parameters()`` and returns a torch optimizer.
         weight_decay: the optimizer's ``weight_decay`` (ignored for a callable optimizer).
         seed: seed of the batch order (model weights are set by whoever built the model).
         progress: show a progress bar over epochs.
         loss_fn: ``(logits, y) -> loss``; defaults to cross-entropy.
         penalty: ``model -> scalar`` added to every step's loss (e.g. an L1 penalty).
         max_steps: stop after this many optimization steps (evaluating at that point).
-        eval_every: evaluate every this many epochs (0: only after the last).
+        eval_every: evaluate every this many epochs, and always after the last one
+            (0: only after the last).
         eval_train: also evaluate on the whole training set.
         callback: called as ``callback(epoch, history)`` after each evaluation; returning
             True stops training (early stopping, pruning).
@@ -254,6 +353,9 @@ def fit(
     _check_fit_args(epochs, batch_size, eval_every)
     if callable(optimizer):
         opt = optimizer(model.parameters())
+    elif optimizer == "sgd":
+        _check_rates(lr, weight_decay)
+        opt = _PlainSGD(model.parameters(), lr, weight_decay)
     else:
         opt = make_optimizer(model.parameters(), optimizer, lr=lr, weight_decay=weight_decay)
     loss_fn = loss_fn or F.cross_entropy
@@ -288,220 +390,3 @@ def fit(
             break
     history.step_loss = torch.stack(losses).tolist() if losses else []
     return history
-
-
-def _per_member(name: str, value: float | Sequence[float], k: int) -> Tensor:
-    values = torch.as_tensor(value, dtype=torch.float32).flatten()
-    if values.numel() == 1:
-        values = values.expand(k)
-    if values.numel() != k:
-        raise ValueError(f"{name} must be a number or one value per model ({k}), but got {value}")
-    if (values < 0).any():
-        raise ValueError(f"{name} must be non-negative, but got {value}")
-    return values
-
-
-def _check_many_args(
-    models: Sequence[nn.Module], n: int, subsets: Tensor | None, sample_weight: Tensor | None
-) -> None:
-    if len(models) == 0:
-        raise ValueError("models must contain at least one model, but got none")
-    if subsets is not None and (subsets.dim() != 2 or len(subsets) != len(models)):
-        raise ValueError(
-            f"subsets must be a (n_models, subset_size) index tensor, but got shape "
-            f"{tuple(subsets.shape)}"
-        )
-    if sample_weight is not None and tuple(sample_weight.shape) != (len(models), n):
-        raise ValueError(
-            f"sample_weight must have shape ({len(models)}, {n}), but got "
-            f"{tuple(sample_weight.shape)}"
-        )
-
-
-class _Stacked:
-    """Several ``nn.Sequential`` MLPs of one architecture run as one batched network.
-
-    Linear layers become stacked weights ``(K, out, in)`` applied with ``baddbmm``;
-    parameter-free layers (activations, dropout) act elementwise on ``(K, batch, width)``,
-    so dropout draws an independent mask for every model.
-    """
-
-    def __init__(self, models: Sequence[nn.Module]):
-        first = models[0]
-        if not isinstance(first, nn.Sequential):
-            raise ValueError(f"models must be nn.Sequential MLPs, but got {type(first).__name__}")
-        self.models = models
-        self.layers: list[nn.Module] = list(first)
-        self.weights: dict[int, Tensor] = {}
-        self.biases: dict[int, Tensor] = {}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, nn.Linear):
-                self.weights[i] = torch.stack([m[i].weight.detach() for m in models]).clone()
-                if layer.bias is not None:
-                    self.biases[i] = torch.stack([m[i].bias.detach() for m in models]).clone()
-            elif any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
-                raise ValueError(
-                    f"fit_many supports Linear layers and parameter-free layers, but layer {i} "
-                    f"is {type(layer).__name__}"
-                )
-        for tensor in self.parameters():
-            tensor.requires_grad_(True)
-
-    def parameters(self) -> list[Tensor]:
-        return list(self.weights.values()) + list(self.biases.values())
-
-    def forward(self, x: Tensor, training: bool) -> Tensor:
-        """``x``: ``(K, n, in)``, or ``(n, in)`` shared by every model; returns
-        ``(K, n, classes)`` logits. Shared inputs go through the first linear layer of all
-        models as one matrix product ``(n, in) @ (in, K * out)``."""
-        h = x
-        for i, layer in enumerate(self.layers):
-            if i in self.weights:
-                h = self._linear(i, h)
-            else:
-                layer.train(training)
-                h = layer(h if h.dim() == 3 else h.expand(len(self.models), *h.shape))
-        return h
-
-    def _linear(self, i: int, h: Tensor) -> Tensor:
-        weight, bias = self.weights[i], self.biases.get(i)
-        k, width_out, width_in = weight.shape
-        if h.dim() == 2:  # (n, in) shared: one wide product, then (K, n, out)
-            out = (h @ weight.reshape(k * width_out, width_in).T).view(len(h), k, width_out)
-            out = out.transpose(0, 1)
-            return out if bias is None else out + bias.unsqueeze(1)
-        weight_t = weight.transpose(1, 2)
-        return torch.bmm(h, weight_t) if bias is None else torch.baddbmm(bias.unsqueeze(1), h, weight_t)
-
-    @torch.no_grad()
-    def write_back(self) -> None:
-        for k, model in enumerate(self.models):
-            for i, weight in self.weights.items():
-                model[i].weight.copy_(weight[k])
-            for i, bias in self.biases.items():
-                model[i].bias.copy_(bias[k])
-            model.train(True)
-
-
-def fit_many(
-    models: Sequence[nn.Module],
-    train: Split,
-    *,
-    val: Split | None = None,
-    epochs: int,
-    batch_size: int,
-    lr: float | Sequence[float],
-    weight_decay: float | Sequence[float] = 0.0,
-    seed: int = 0,
-    subsets: Tensor | None = None,
-    sample_weight: Tensor | None = None,
-    eval_every: int = 1,
-    eval_train: bool = True,
-    shared_batches: bool = False,
-) -> list[History]:
-    """Train several models of one architecture at once, in one vectorized pass.
-
-    The models' linear weights are stacked into ``(K, out, in)`` tensors and each SGD step
-    runs every model on its own mini-batch with batched matrix products: K small networks
-    then cost about as much Python overhead as one. Each model ``k`` follows plain SGD with its own
-    learning rate and L2 weight decay (``p <- p - lr_k * (grad + wd_k * p)``, as
-    ``torch.optim.SGD(weight_decay=)``), its own batch order, and optionally its own subset
-    of the training set and its own per-sample weights. Dropout masks differ per model.
-    The trained weights are written back into ``models``.
-
-    Args:
-        models: ``nn.Sequential`` MLPs of one architecture made of ``nn.Linear`` and
-            parameter-free layers (activations, dropout), e.g. from :func:`mlp`.
-        train: ``(x, y)`` shared training tensors.
-        val: optional ``(x, y)`` evaluated for every model.
-        epochs: passes over each model's training subset.
-        batch_size: samples per step and model.
-        lr: one learning rate, or one per model.
-        weight_decay: one L2 coefficient, or one per model.
-        seed: seed of the batch orders.
-        subsets: ``(n_models, m)`` indices into ``train``: model k trains on
-            ``train[subsets[k]]`` (bagging, pasting, cross-validation folds); indices may
-            repeat. Default: every model uses all of ``train``.
-        sample_weight: ``(n_models, len(train))`` non-negative weights; each step's loss is
-            the weighted mean ``sum(w * loss) / sum(w)`` over the batch (boosting).
-        eval_every: evaluate every this many epochs (0: only after the last).
-        eval_train: evaluate each model on its own training subset too.
-        shared_batches: every model sees the same mini-batches in the same order (as
-            *Deep Learning from Scratch* compares initializations); then the models differ
-            only in their initial weights, rates and sample weights, and the first layer
-            of all of them is one matrix product (faster). Not with ``subsets``.
-
-    Returns:
-        One :class:`History` per model (``step_loss`` included).
-
-    Raises:
-        ValueError: empty or buffered models, or malformed data, rates, subsets, weights.
-    """
-    x, y = _check_split("train", train)
-    if val is not None:
-        val = _check_split("val", val)
-    _check_fit_args(epochs, batch_size, eval_every)
-    _check_many_args(models, len(x), subsets, sample_weight)
-    if shared_batches and subsets is not None:
-        raise ValueError("shared_batches=True needs subsets=None (every model sees all of train)")
-    k = len(models)
-    lrs = _per_member("lr", lr, k)
-    decays = _per_member("weight_decay", weight_decay, k)
-    if (lrs <= 0).any():
-        raise ValueError(f"lr must be positive, but got {lr}")
-    subsets = torch.arange(len(x)).expand(k, -1) if subsets is None else subsets
-    weights = torch.ones(k, len(x)) if sample_weight is None else sample_weight.float()
-    stacked = _Stacked(models)
-    params = stacked.parameters()
-    generator = torch.Generator().manual_seed(seed)
-    histories = [History() for _ in range(k)]
-    all_losses: list[Tensor] = []
-    m = subsets.shape[1]
-    for epoch in range(1, epochs + 1):
-        n_orders = 1 if shared_batches else k
-        orders = torch.stack([torch.randperm(m, generator=generator) for _ in range(n_orders)])
-        epoch_idx = torch.gather(subsets[:n_orders], 1, orders)
-        for start in range(0, m, batch_size):
-            idx = epoch_idx[:, start : start + batch_size]
-            xb = x[idx[0]] if shared_batches else x[idx]
-            idx = idx.expand(k, -1)
-            wb = torch.gather(weights, 1, idx)
-            logits = stacked.forward(xb, training=True)
-            per_sample = F.cross_entropy(logits.flatten(0, 1), y[idx].flatten(), reduction="none")
-            member_loss = (wb * per_sample.view_as(wb)).sum(1) / wb.sum(1).clamp_min(1e-12)
-            grads = torch.autograd.grad(member_loss.sum(), params)
-            with torch.no_grad():
-                for param, g in zip(params, grads, strict=True):
-                    shape = (k,) + (1,) * (param.dim() - 1)
-                    g.addcmul_(decays.view(shape), param)  # in place: no large temporaries
-                    param.addcmul_(lrs.view(shape), g, value=-1.0)
-            all_losses.append(member_loss.detach())
-        if epoch == epochs or (eval_every and epoch % eval_every == 0):
-            _record_many(stacked, histories, epoch, (x, y), subsets if eval_train else None, val)
-    stacked.write_back()
-    losses = torch.stack(all_losses, dim=1) if all_losses else torch.zeros(k, 0)
-    for history, member_losses in zip(histories, losses, strict=True):
-        history.step_loss = member_losses.tolist()
-    return histories
-
-
-def _record_many(
-    stacked: _Stacked, histories: list[History], epoch: int, train: Split,
-    subsets: Tensor | None, val: Split | None,
-) -> None:
-    if subsets is not None:
-        x, y = train
-        with torch.no_grad():  # every model on all training images
-            logits = stacked.forward(x, training=False)
-        for k, history in enumerate(histories):
-            part, target = logits[k, subsets[k]], y[subsets[k]]
-            history.train_loss.append(F.cross_entropy(part, target).item())
-            history.train_acc.append((part.argmax(1) == target).float().mean().item())
-    if val is not None:
-        with torch.no_grad():
-            logits = stacked.forward(val[0], training=False)
-        for k, history in enumerate(histories):
-            history.val_loss.append(F.cross_entropy(logits[k], val[1]).item())
-            history.val_acc.append((logits[k].argmax(1) == val[1]).float().mean().item())
-    for history in histories:
-        history.epoch.append(epoch)

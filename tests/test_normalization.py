@@ -27,7 +27,6 @@ from course_utils.normalization import (
     batch_norm_forward,
     batch_stat_noise,
     batch_statistics,
-    fit_stacked,
     is_batch_norm,
     is_layer_norm,
     layer_norm,
@@ -586,61 +585,6 @@ def test_batch_stat_noise_follows_one_over_sqrt_batch_size_for_gaussian_features
 def test_batch_stat_noise_rejects_bad_arguments(sizes, n_batches, match):
     with pytest.raises(ValueError, match=match):
         batch_stat_noise(torch.randn(20, 3), sizes, n_batches=n_batches)
-
-
-# ---------------------------------------------------------------------------------------
-# fit_stacked: K models at once, exactly as K calls of fit
-# ---------------------------------------------------------------------------------------
-
-
-NORMS = {
-    "none": None,
-    "torch_batch": "batch",
-    "our_batch": BatchNorm1d,
-    "our_batch_cumulative": lambda width: BatchNorm1d(width, momentum=None),
-    "our_batch_untracked": lambda width: BatchNorm1d(width, track_running_stats=False),
-    "torch_layer": "layer",
-    "our_layer": LayerNorm,
-}
-
-
-@pytest.mark.parametrize("position", ["before", "after"])
-@pytest.mark.parametrize("norm", list(NORMS))
-def test_fit_stacked_equals_separate_fit_calls(norm, position):
-    gen = torch.Generator().manual_seed(0)
-    x, y = torch.randn(90, 7, generator=gen), torch.randint(0, 3, (90,), generator=gen)
-    val = (x[:30], y[:30])
-    lrs = [0.05, 0.3]
-    models = [mlp([7, 6, 5, 3], norm=NORMS[norm], norm_position=position, activation="tanh",
-                  init=0.5, generator=torch.Generator().manual_seed(k)) for k in range(2)]
-    twins = copy.deepcopy(models)
-    histories = fit_stacked(models, (x, y), val=val, epochs=3, batch_size=16, lr=lrs, seed=4,
-                            max_steps=14, eval_every=1)
-    for model, twin, lr, history in zip(models, twins, lrs, histories, strict=True):
-        expected = fit(twin, (x, y), val=val, epochs=3, batch_size=16, lr=lr, seed=4,
-                       max_steps=14, progress=False)
-        assert history.epoch == expected.epoch
-        for name in ("train_loss", "train_acc", "val_loss", "val_acc", "step_loss"):
-            assert getattr(history, name) == pytest.approx(getattr(expected, name), abs=1e-5)
-        for key, value in twin.state_dict().items():
-            assert torch.allclose(model.state_dict()[key].double(), value.double(), atol=1e-5)
-
-
-@pytest.mark.parametrize(("models", "kwargs", "match"), [
-    ([], {}, "at least one model"),
-    ([nn.Linear(3, 2)], {}, "nn.Sequential MLPs"),
-    ([mlp([3, 4, 2]), mlp([3, 4, 2], norm="batch")], {}, "same architecture"),
-    ([nn.Sequential(nn.Linear(3, 4), nn.Dropout(), nn.Conv1d(1, 1, 1))], {}, "layer 2 is Conv1d"),
-    ([mlp([3, 4, 2])], {"lr": 0.0}, "lr must be positive"),
-    ([mlp([3, 4, 2])] * 2, {"lr": [0.1, 0.2, 0.3]}, "one value per model"),
-    ([mlp([3, 4, 2])], {"batch_size": 0}, "batch_size must be at least 1"),
-    ([nn.Sequential(nn.Linear(3, 4), nn.LayerNorm((2, 2)))], {}, "normalize one dimension"),
-])
-def test_fit_stacked_rejects_bad_arguments(models, kwargs, match):
-    data = (torch.randn(8, 3), torch.randint(0, 2, (8,)))
-    options = {"epochs": 1, "batch_size": 4, "lr": 0.1} | kwargs
-    with pytest.raises(ValueError, match=match):
-        fit_stacked(models, data, **options)
 
 
 # ---------------------------------------------------------------------------------------

@@ -683,7 +683,7 @@ def test_side_by_side_training_equals_fit_one_after_another(mnist):
     ([{"weight_decay": 0.1}], {}, "positive 'lr'"),
     ([{"lr": 0.1, "weight_decay": -1.0}], {}, "weight_decay must be non-negative"),
     ([{"lr": 0.1}], {"init_seeds": [0, 1]}, "one seed per configuration"),
-    ([{"lr": 0.1}], {"epochs": 0}, "epochs and batch_size"),
+    ([{"lr": 0.1}], {"epochs": 0}, "epochs must be at least 1, but got 0"),
 ])
 def test_train_configs_rejects_bad_arguments(configs, kwargs, message):
     x, y = make_moons(20, seed=0)

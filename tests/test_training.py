@@ -1,4 +1,4 @@
-"""fit, fit_many, evaluate, History and the seeding helpers, with torch.optim as oracle."""
+"""fit, evaluate, the shared recorder, History and the seeding helpers, with torch.optim as oracle."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from course_utils.training import (
     History,
     evaluate,
     fit,
-    fit_many,
     make_optimizer,
     seed_everything,
     setup_notebook,
@@ -121,69 +120,6 @@ def test_history_final_and_best():
         history.best("train_acc")
 
 
-def test_fit_many_single_model_equals_fit(small):
-    train, val = small
-    model = mlp([784, 32, 32, 10])
-    twin = copy.deepcopy(model)
-    expected = fit(model, train, val=val, epochs=3, batch_size=50, lr=0.1, weight_decay=1e-3,
-                   seed=5, progress=False)
-    (got,) = fit_many([twin], train, val=val, epochs=3, batch_size=50, lr=0.1,
-                      weight_decay=1e-3, seed=5)
-    assert max_param_diff(model, twin) < 1e-5
-    assert got.val_acc == pytest.approx(expected.val_acc)
-    assert got.step_loss == pytest.approx(expected.step_loss, rel=1e-4)
-
-
-def test_fit_many_members_follow_their_own_rates_and_subsets(small):
-    (x, y), _ = small
-    models = [mlp([784, 16, 10]) for _ in range(3)]
-    oracles = copy.deepcopy(models)
-    lrs, decays = [0.05, 0.1, 0.2], [0.0, 1e-2, 1e-1]
-    subsets = torch.stack([torch.arange(0, 100), torch.arange(100, 200), torch.arange(50, 150)])
-    fit_many(models, (x, y), epochs=2, batch_size=40, lr=lrs, weight_decay=decays, seed=3,
-             subsets=subsets, eval_every=0)
-    generator = torch.Generator().manual_seed(3)
-    optimizers = [torch.optim.SGD(m.parameters(), lr=lr, weight_decay=wd)
-                  for m, lr, wd in zip(oracles, lrs, decays, strict=True)]
-    for _ in range(2):
-        orders = [torch.randperm(100, generator=generator) for _ in oracles]
-        for start in range(0, 100, 40):
-            for model, opt, subset, order in zip(oracles, optimizers, subsets, orders, strict=True):
-                idx = subset[order[start:start + 40]]
-                opt.zero_grad()
-                F.cross_entropy(model(x[idx]), y[idx]).backward()
-                opt.step()
-    for ours, oracle in zip(models, oracles, strict=True):
-        assert max_param_diff(ours, oracle) < 1e-5
-
-
-def test_fit_many_zero_weight_samples_change_nothing(small):
-    (x, y), _ = small
-    base = mlp([784, 16, 10])
-    a, b = copy.deepcopy(base), copy.deepcopy(base)
-    weights = torch.ones(1, len(x))
-    weights[0, :50] = 0.0
-    y_changed = y.clone()
-    y_changed[:50] = (y[:50] + 1) % 10
-    fit_many([a], (x, y), epochs=2, batch_size=64, lr=0.1, sample_weight=weights, eval_every=0)
-    fit_many([b], (x, y_changed), epochs=2, batch_size=64, lr=0.1, sample_weight=weights,
-             eval_every=0)
-    assert max_param_diff(a, b) < 1e-6
-
-
-def test_fit_many_rejects_bad_input(small):
-    train, _ = small
-    with pytest.raises(ValueError, match="models must contain at least one model"):
-        fit_many([], train, epochs=1, batch_size=8, lr=0.1)
-    with pytest.raises(ValueError, match="lr must be a number or one value per model"):
-        fit_many([mlp([784, 4, 10])] * 2, train, epochs=1, batch_size=8, lr=[0.1, 0.2, 0.3])
-    with pytest.raises(ValueError, match="sample_weight must have shape"):
-        fit_many([mlp([784, 4, 10])], train, epochs=1, batch_size=8, lr=0.1,
-                 sample_weight=torch.ones(3))
-    with pytest.raises(ValueError, match="layer 1 is BatchNorm1d"):
-        fit_many([mlp([784, 4, 10], norm="batch")], train, epochs=1, batch_size=8, lr=0.1)
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -231,19 +167,3 @@ def test_setup_notebook_sets_one_thread():
     assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="threads must be at least 1, but got 0"):
         setup_notebook(0, threads=0)
-
-
-def test_fit_many_shared_batches_equal_separate_fits(small):
-    """With shared batches every model follows fit(seed) exactly: same order, own weights."""
-    train, val = small
-    models = [mlp([784, 16, 16, 10]) for _ in range(3)]
-    oracles = copy.deepcopy(models)
-    histories = fit_many(models, train, val=val, epochs=2, batch_size=50, lr=[0.05, 0.1, 0.2],
-                         seed=4, shared_batches=True)
-    for model, oracle, lr, history in zip(models, oracles, [0.05, 0.1, 0.2], histories, strict=True):
-        expected = fit(oracle, train, val=val, epochs=2, batch_size=50, lr=lr, seed=4, progress=False)
-        assert max_param_diff(model, oracle) < 1e-5
-        assert history.val_acc == pytest.approx(expected.val_acc)
-    with pytest.raises(ValueError, match="shared_batches=True needs subsets=None"):
-        fit_many(models, train, epochs=1, batch_size=8, lr=0.1, shared_batches=True,
-                 subsets=torch.zeros(3, 4, dtype=torch.long))
