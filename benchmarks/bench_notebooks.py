@@ -13,7 +13,7 @@ from pathlib import Path
 
 from course_utils.notebooks import execute_notebook, notebook_paths
 
-BUDGET_SECONDS = {"00": 30, "01": 60, "02": 60, "03": 90, "04": 60, "05": 90, "06": 90}
+BUDGET_SECONDS = {"00": 30, "01": 90, "02": 90, "03": 90, "04": 90, "05": 120, "06": 120}
 
 
 def main(names: list[str]) -> None:

@@ -5,8 +5,9 @@ a 784-100x6-10 ReLU MLP with He initialization, SGD with batch 100 for 50 epochs
 trial, 100 trials with lr = 10^U(-6, -2) and weight decay = 10^U(-8, -4); training and
 validation accuracy after every epoch. The book's NumPy code takes about 112 CPU-seconds
 on this kind of machine; the target here is 35 s with one thread. The trials are sampled
-first (``study.ask``), trained side by side in one batched pass (``train_configs``), and
-scored (``study.tell``), exactly as the notebook does.
+first (``study.ask``), trained side by side in one batched pass (``train_configs``, which
+calls ``course_utils.batched.fit_batched``), and scored (``study.tell``), exactly as the
+notebook does.
 
 Prints a markdown table (header with ``--header``), one row per repetition:
 

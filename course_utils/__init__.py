@@ -1,7 +1,8 @@
 """course_utils: the tested implementations behind the notebook course
 "How to train deep networks well".
 
-One module per lesson: ``data`` and ``training`` (all chapters), ``init`` (01),
+One module per lesson: ``data``, ``training``, ``batched`` (K models at once) and
+``stats`` (how results are reported) serve all chapters; ``init`` (01),
 ``regularization`` (02), ``ensembles`` (03), ``dropout`` (04), ``normalization`` (05),
 ``search`` (06); ``plotting`` and ``widgets`` draw what the notebooks show; ``checks``
 gives learner-friendly assertions; ``exercises`` and ``cli`` serve graders and lecturers.

@@ -39,7 +39,13 @@ from torch import Tensor, nn
 
 from course_utils.dropout import Dropout
 from course_utils.normalization import BatchNorm1d, batch_norm, is_batch_norm, is_layer_norm, layer_norm
-from course_utils.training import History, Split, _check_split, classification_metrics, record_epoch
+from course_utils.training import (
+    History,
+    Split,
+    _check_fit_args,
+    _check_split,
+    _EvalSets,
+)
 
 __all__ = ["fit_batched", "stack_supported"]
 
@@ -344,48 +350,29 @@ def _check_data_args(k: int, n: int, subsets: Tensor | None, sample_weight: Tens
             raise ValueError("sample_weight must be finite and non-negative, but got other values")
 
 
-def _check_loop_args(epochs: int, batch_size: int, eval_every: int, max_steps: int | None) -> None:
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, but got {epochs}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, but got {batch_size}")
-    if eval_every < 0:
-        raise ValueError(f"eval_every must be non-negative, but got {eval_every}")
-    if max_steps is not None and max_steps < 1:
-        raise ValueError(f"max_steps must be at least 1, but got {max_steps}")
-
-
-class _Evaluator:
+class _Evaluator(_EvalSets):
     """Evaluates every model on its training data and ``val`` in one wide pass, as ``fit``."""
 
     def __init__(self, train: Split, val: Split | None, subsets: Tensor | None, eval_train: bool):
-        parts = ([("train", train)] if eval_train else []) + ([("val", val)] if val else [])
-        self.names = [name for name, _ in parts]
-        self.sizes = [len(split[0]) for _, split in parts]
-        self.x = torch.cat([split[0] for _, split in parts]) if parts else None
-        self.ys = [split[1] for _, split in parts]
-        self.subsets = subsets
+        super().__init__(train, val, eval_train)
+        self.own = subsets if eval_train else None  # each model's own training subset
 
     def __call__(self, stack: _Stack, histories: list[History], epoch: int) -> None:
-        metrics = {}
-        if self.x is not None:
-            own = self.subsets is not None and "train" in self.names
-            if own and stack.batch_dependent:  # each model on exactly fit's batch: its own train
-                x_train, y_train = self.x[: self.sizes[0]], self.ys[0]
-                inputs = torch.cat([x_train[self.subsets], self.x[self.sizes[0]:].expand(
-                    stack.k, -1, -1)], dim=1)
-                parts = stack.logits(inputs).split([self.subsets.shape[1]] + self.sizes[1:], dim=1)
-                ys = [y_train[self.subsets]] + self.ys[1:]
-            else:
-                parts = stack.logits(self.x).split(self.sizes, dim=1)
-                ys = self.ys
-                if own:  # model k scored on its own subset of the training set
-                    index = self.subsets.unsqueeze(2).expand(-1, -1, parts[0].shape[2])
-                    parts = [torch.gather(parts[0], 1, index)] + list(parts[1:])
-                    ys = [self.ys[0][self.subsets]] + self.ys[1:]
-            for name, part, y in zip(self.names, parts, ys, strict=True):
-                metrics[name] = classification_metrics(part, y)
-        record_epoch(histories, epoch, metrics)
+        if self.x is None:
+            self.record(histories, epoch)
+            return
+        own, ys = self.own, self.ys
+        if own is not None and stack.batch_dependent:  # exactly fit's batch: own train + val
+            n_train = self.sizes[0]
+            inputs = torch.cat([self.x[:n_train][own], self.x[n_train:].expand(stack.k, -1, -1)], dim=1)
+            parts = stack.logits(inputs).split([own.shape[1]] + self.sizes[1:], dim=1)
+            ys = [ys[0][own]] + ys[1:]
+        else:
+            parts = list(stack.logits(self.x).split(self.sizes, dim=1))
+            if own is not None:  # model k scored on its own subset of the training set
+                parts[0] = torch.gather(parts[0], 1, own.unsqueeze(2).expand(-1, -1, parts[0].shape[2]))
+                ys = [ys[0][own]] + ys[1:]
+        self.record(histories, epoch, parts, ys)
 
 
 def fit_batched(
@@ -465,7 +452,7 @@ def fit_batched(
     x, y = _check_split("train", train)
     if val is not None:
         val = _check_split("val", val)
-    _check_loop_args(epochs, batch_size, eval_every, max_steps)
+    _check_fit_args(epochs, batch_size, eval_every, max_steps)
     _check_models(models)
     k = len(models)
     _check_data_args(k, len(x), subsets, sample_weight)

@@ -177,13 +177,16 @@ def make_optimizer(
     raise ValueError(f"optimizer must be one of {OPTIMIZERS} or a callable, but got {name!r}")
 
 
-def _check_fit_args(epochs: int, batch_size: int, eval_every: int) -> None:
+def _check_fit_args(epochs: int, batch_size: int, eval_every: int, max_steps: int | None = None) -> None:
+    """The loop arguments of every trainer (``fit`` and ``batched.fit_batched``)."""
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, but got {epochs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, but got {batch_size}")
     if eval_every < 0:
         raise ValueError(f"eval_every must be non-negative, but got {eval_every}")
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, but got {max_steps}")
 
 
 def classification_metrics(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -245,8 +248,10 @@ def record_epoch(
         history.epoch.append(epoch)
 
 
-class _EpochEvaluator:
-    """Evaluates the training and validation sets in one forward pass per epoch."""
+class _EvalSets:
+    """What a trainer evaluates after an epoch: the training set (``eval_train``) and
+    ``val``, concatenated so that one forward pass scores both; :meth:`record` turns the
+    logits of K models into one :func:`record_epoch` entry per model."""
 
     def __init__(self, train: Split, val: Split | None, eval_train: bool):
         parts = ([("train", train)] if eval_train else []) + ([("val", val)] if val else [])
@@ -255,18 +260,30 @@ class _EpochEvaluator:
         self.x = torch.cat([split[0] for _, split in parts]) if parts else None
         self.ys = [split[1] for _, split in parts]
 
+    def record(self, histories: Sequence[History], epoch: int, parts: Sequence[Tensor] = (),
+               ys: Sequence[Tensor] | None = None) -> None:
+        """Record ``parts[i]``, the ``(K, n_i, classes)`` logits of split ``names[i]``,
+        against labels ``ys[i]`` (default: the splits' own labels)."""
+        labels = self.ys if ys is None else ys
+        metrics = {name: classification_metrics(part, y)
+                   for name, part, y in zip(self.names, parts, labels, strict=True)}
+        record_epoch(histories, epoch, metrics)
+
+
+class _EpochEvaluator(_EvalSets):
+    """Evaluates one model on the training and validation sets in one forward pass."""
+
     def __call__(self, model: nn.Module, epoch: int, history: History) -> None:
-        metrics = {}
-        if self.x is not None:
-            was_training = model.training
-            model.eval()
-            try:
-                logits = _logits(model, self.x, None)
-            finally:
-                model.train(was_training)
-            for name, part, y in zip(self.names, logits.split(self.sizes), self.ys, strict=True):
-                metrics[name] = classification_metrics(part.unsqueeze(0), y)
-        record_epoch([history], epoch, metrics)
+        if self.x is None:
+            self.record([history], epoch)
+            return
+        was_training = model.training
+        model.eval()
+        try:
+            logits = _logits(model, self.x, None)
+        finally:
+            model.train(was_training)
+        self.record([history], epoch, logits.unsqueeze(0).split(self.sizes, dim=1))
 
 
 class _PlainSGD:
@@ -350,7 +367,7 @@ def fit(
     train = _check_split("train", train)
     if val is not None:
         val = _check_split("val", val)
-    _check_fit_args(epochs, batch_size, eval_every)
+    _check_fit_args(epochs, batch_size, eval_every, max_steps)
     if callable(optimizer):
         opt = optimizer(model.parameters())
     elif optimizer == "sgd":

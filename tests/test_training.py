@@ -129,6 +129,8 @@ def test_history_final_and_best():
         ({"weight_decay": -1.0}, "weight_decay must be non-negative, but got -1.0"),
         ({"optimizer": "lbfgs"}, "optimizer must be one of .* but got 'lbfgs'"),
         ({"eval_every": -1}, "eval_every must be non-negative, but got -1"),
+        ({"max_steps": 0}, "max_steps must be at least 1, but got 0"),
+        ({"lr": float("nan")}, "lr must be positive, but got nan"),
     ],
 )
 def test_fit_rejects_bad_arguments(small, kwargs, message):
