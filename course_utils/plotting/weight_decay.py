@@ -1,0 +1,256 @@
+"""Chapter 02 (weight decay: L2, L1, decoupled decay) figures.
+
+=====================================================  ==================================
+figure                                                 function
+=====================================================  ==================================
+train / test accuracy per epoch, mean ± sd over seeds  :func:`plot_accuracy_bands`
+decision regions of several 2-D classifiers            :func:`plot_decision_boundaries`
+choosing λ on validation (mean ± sd per λ)             :func:`plot_lambda_sweep`
+weight values and magnitudes per regularizer           :func:`plot_weight_histograms`
+per-pixel maps (first-layer column norms)              :func:`plot_input_weight_maps`
+weight norm during training, mean ± sd over seeds      :func:`plot_weight_norm_curves`
+=====================================================  ==================================
+
+Conditions are drawn in their regularizer's palette style ("no decay" grey, "L2, λ = 0.1"
+blue, "L1 proximal" vermillion, "AdamW" green, ...), found from the condition's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor
+
+from course_utils.plotting.shared import (
+    Spread,
+    errorbars,
+    line_kwargs,
+    plot_decision_boundary,
+    plot_mean_std_curves,
+    series_styles,
+    split_of,
+    style,
+    summarize_runs,
+)
+
+_PREFER = ("regularization",)
+
+
+def plot_accuracy_bands(
+    epochs: Sequence[int] | np.ndarray,
+    runs: Mapping[str, Mapping[str, np.ndarray]],
+    *,
+    title: str = "",
+    ylabel: str = "accuracy",
+    what: Spread = "sd",
+) -> Figure:
+    """Mean ± sd over seeds (``what="ci"``: 95 % t interval) of train (solid) and test
+    (dotted) or validation (dashed) curves, one colour per condition (its regularizer's).
+
+    Args:
+        epochs: the evaluated epochs (x axis).
+        runs: ``{condition: {"train": seeds x epochs, "test": seeds x epochs}}``; any key
+            other than ``"train"`` is drawn as held out and named in the legend.
+        title: the figure's title.
+        ylabel: the y axis label.
+        what: the band: ``"sd"`` or ``"ci"``.
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    styles = series_styles(runs, prefer=_PREFER)
+    for condition, curves in runs.items():
+        for split, values in curves.items():
+            plot_mean_std_curves(ax, np.asarray(epochs), np.asarray(values),
+                                 label=f"{condition}: {split}", method=styles[condition],
+                                 split=split_of(split) or "test", what=what)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title or "Train and held-out accuracy per epoch")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_decision_boundaries(
+    panels: Mapping[str, Callable[[Tensor], Tensor]],
+    x: Tensor,
+    y: Tensor,
+    *,
+    suptitle: str = "",
+    resolution: int = 150,
+) -> Figure:
+    """Side-by-side decision regions of several 2-D classifiers on the same data (and so
+    the same axis limits).
+
+    Args:
+        panels: ``{panel title: predict_proba}``, each mapping ``(n, 2)`` points to class
+            probabilities.
+        x, y: the training points and labels drawn on every panel.
+        suptitle: the figure's title.
+        resolution: grid points per axis.
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.5), squeeze=False)
+    for ax, (title, predict_proba) in zip(axes[0], panels.items(), strict=True):
+        plot_decision_boundary(ax, predict_proba, x, y, title=title, resolution=resolution)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def _lambda_axis_positions(lambdas: Sequence[float]) -> tuple[np.ndarray, list[str]]:
+    """x positions on a log axis, with λ = 0 drawn one decade left of the smallest λ > 0."""
+    positive = [lam for lam in lambdas if lam > 0]
+    zero_at = min(positive) / 10 if positive else 1.0
+    positions = np.array([lam if lam > 0 else zero_at for lam in lambdas], dtype=float)
+    labels = [f"{lam:g}" for lam in lambdas]
+    return positions, labels
+
+
+def plot_lambda_sweep(
+    lambdas: Sequence[float],
+    val_acc: np.ndarray,
+    *,
+    train_acc: np.ndarray | None = None,
+    chosen: float | None = None,
+    title: str = "Choosing λ on the validation set",
+    what: Spread = "sd",
+    method: str = "L2 penalty",
+) -> Figure:
+    """Validation (dashed) and training (solid) accuracy against λ on a log axis, mean ±
+    sd over seeds (``what="ci"``: 95 % t interval), in the colour of ``method``.
+
+    Args:
+        lambdas: the λ values (0 allowed: drawn at the left, labelled 0).
+        val_acc: ``seeds x len(lambdas)`` validation accuracies.
+        train_acc: optional ``seeds x len(lambdas)`` training accuracies.
+        chosen: the selected λ, marked by a vertical line.
+        title: the figure's title.
+        what: the error bars: ``"sd"`` or ``"ci"``.
+        method: the regularizer whose strength λ is.
+    """
+    positions, labels = _lambda_axis_positions(lambdas)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    series = [("validation", val_acc)] + ([("train", train_acc)] if train_acc is not None else [])
+    for split, values in series:
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if len(values) < 2:
+            ax.plot(positions, values[0], **{**line_kwargs(style(method), split=split),
+                                             "label": f"{split} (1 seed)"})
+            continue
+        errorbars(ax, positions, summarize_runs(values), what=what, method=method, label=split,
+                  split=split)
+    if chosen is not None:
+        ax.axvline(positions[list(lambdas).index(chosen)], color="k", linestyle=":",
+                   linewidth=1, label=f"chosen λ = {chosen:g}")
+    ax.set_xscale("log")
+    ax.set_xticks(positions, labels)
+    ax.minorticks_off()
+    ax.set(xlabel="λ (L2 coefficient, log scale; 0 = no decay)", ylabel="accuracy", title=title)
+    ax.legend()
+    return fig
+
+
+def plot_weight_histograms(
+    weights: Mapping[str, Tensor], *, tol: float = 1e-3, value_range: float = 0.3,
+    title: str = "Weight values and magnitudes per condition",
+) -> Figure:
+    """Two views of each condition's weights: their values, and log10 of their magnitude.
+
+    The left panel is a histogram of :math:`w` (log count axis); the right one of
+    :math:`\\log_{10}|w|` for the non-zero weights, with the share of exact zeros in the
+    legend (they have no logarithm) and ``tol`` marked. Each condition in its
+    regularizer's colour.
+
+    Args:
+        weights: ``{condition: all weights as one flat tensor}``.
+        tol: the sparsity threshold to mark.
+        value_range: the left panel shows ``[-value_range, value_range]``.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.8))
+    value_bins = np.linspace(-value_range, value_range, 121)
+    log_bins = np.linspace(-9, 0, 91)
+    styles = series_styles(weights, prefer=_PREFER)
+    for name, w in weights.items():
+        w = np.asarray(torch.as_tensor(w).detach().flatten(), dtype=float)
+        color = styles[name].color
+        left.hist(np.clip(w, -value_range, value_range), bins=value_bins, histtype="step",
+                  color=color, linewidth=1.3, label=name)
+        nonzero = np.abs(w[w != 0])
+        zeros = 1 - len(nonzero) / len(w)
+        right.hist(np.log10(np.clip(nonzero, 1e-9, None)), bins=log_bins, histtype="step",
+                   color=color, linewidth=1.3, label=f"{name} (exact zeros: {zeros:.0%})")
+    left.set_yscale("log")
+    left.set(xlabel="weight value w (clipped to the range)", ylabel="number of weights",
+             title="Weight values")
+    right.axvline(np.log10(tol), color="k", linestyle=":", label=f"|w| = {tol:g}")
+    right.set(xlabel="log10 |w|  (non-zero weights)", ylabel="number of weights",
+              title="Weight magnitudes")
+    left.legend(loc="upper right")
+    right.legend(loc="upper left", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_input_weight_maps(
+    maps: Mapping[str, Tensor],
+    *,
+    title: str = "",
+    shape: tuple[int, int] = (28, 28),
+    shared_scale: bool = True,
+    colorbar_label: str = "value per pixel",
+) -> Figure:
+    """One image per condition of a per-input quantity (e.g. first-layer column norms).
+
+    With ``shared_scale`` (the default) every panel uses one colour scale, from 0 to the
+    largest value of all panels, with one colour bar, so the panels can be compared;
+    otherwise each panel has its own scale and colour bar. Panel titles are written in the
+    condition's palette colour.
+    """
+    fig, axes = plt.subplots(1, len(maps), figsize=(2.9 * len(maps) + 0.8, 3.1), squeeze=False,
+                             layout="constrained")
+    images = {name: np.asarray(torch.as_tensor(values).detach(), dtype=float).reshape(shape)
+              for name, values in maps.items()}
+    top = max(max(float(image.max()) for image in images.values()), 1e-12)
+    styles = series_styles(maps, prefer=_PREFER, distinct=False)
+    shown = None
+    for ax, (name, image) in zip(axes[0], images.items(), strict=True):
+        vmax = top if shared_scale else max(float(image.max()), 1e-12)
+        shown = ax.imshow(image, cmap="magma", vmin=0, vmax=vmax)
+        if not shared_scale:
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label=colorbar_label)
+        ax.set_title(name, fontsize=9, color=styles[name].color)
+        ax.axis("off")
+    if shared_scale and shown is not None:
+        fig.colorbar(shown, ax=axes[0].tolist(), shrink=0.85, label=colorbar_label)
+    fig.suptitle(title or f"{colorbar_label} ({shape[0]} x {shape[1]} pixels)")
+    return fig
+
+
+def plot_weight_norm_curves(
+    epochs: Sequence[int] | np.ndarray,
+    norms: Mapping[str, np.ndarray],
+    *,
+    title: str = "Weight norm during training",
+    ylabel: str = "‖w‖₂ of all weights",
+    what: Spread = "sd",
+) -> Figure:
+    """Mean ± sd over seeds (``what="ci"``: 95 % t interval) of a norm per evaluated
+    epoch, one line per condition in its regularizer's colour.
+
+    Args:
+        epochs: the evaluated epochs.
+        norms: ``{condition: seeds x epochs}``.
+        title: the figure's title.
+        ylabel: the y axis label.
+        what: the band: ``"sd"`` or ``"ci"``.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    styles = series_styles(norms, prefer=_PREFER)
+    for name, values in norms.items():
+        plot_mean_std_curves(ax, np.asarray(epochs), np.asarray(values), label=name,
+                             method=styles[name], what=what)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title, ylim=(0, None))
+    ax.legend()
+    return fig
