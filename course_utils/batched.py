@@ -168,15 +168,15 @@ class _Stack:
             if tensors[0] is not None:
                 store[(i, name)] = shape(torch.stack([t.detach() for t in tensors]).clone())
 
-    def forward(self, x_t: Tensor, training: bool, tape: list | None = None) -> Tensor:
-        """``x_t``: ``(in, n)`` shared by all models or ``(K, in, n)``; returns ``(K, classes, n)``.
+    def forward(self, x: Tensor, training: bool, tape: list | None = None) -> Tensor:
+        """``x``: ``(n, in)`` shared by all models or ``(K, in, n)``; returns ``(K, classes, n)``.
 
         With a ``tape``, each linear layer appends ``(index, input, output)`` so that
         :meth:`sgd_step` can form the weight gradients from the output gradients.
         """
         if training and self.has_bn:
             self.batches_tracked += 1
-        h = x_t
+        h = x
         for i, layer in enumerate(self.layers):
             if isinstance(layer, nn.Linear):
                 h = self._linear(i, h, tape)
@@ -194,16 +194,17 @@ class _Stack:
     def _linear(self, i: int, h: Tensor, tape: list | None) -> Tensor:
         weight, bias = self.linear[(i, "weight")], self.linear.get((i, "bias"))
         k, width_out, width_in = weight.shape
-        if h.dim() == 2:  # the shared input: one (K*out, in) @ (in, n) product
-            flat = weight.view(k * width_out, width_in)
-            out = flat @ h if bias is None else torch.addmm(bias.view(-1, 1), flat, h)
+        if h.dim() == 2:  # the shared input (n, in): one (n, in) @ (in, K*out) product
+            flat = weight.view(k * width_out, width_in).t()
+            out = h @ flat if bias is None else torch.addmm(bias.view(-1), h, flat)
         else:
             out = torch.bmm(weight, h) if bias is None else torch.baddbmm(bias.unsqueeze(2), weight, h)
         if tape is not None:
             if not out.requires_grad:  # the first layer: its input needs no gradient
                 out.requires_grad_(True)
             tape.append((i, h, out))
-        return out.view(k, width_out, -1)
+        # (n, K*out) -> its transpose viewed as (K, out, n): no copy
+        return out.t().view(k, width_out, -1) if h.dim() == 2 else out
 
     @torch.no_grad()
     def sgd_step(self, loss: Tensor, tape: list, rates: Tensor, decays: Tensor | None) -> None:
@@ -221,17 +222,18 @@ class _Stack:
         for (i, h, _), step in zip(tape, grads, strict=False):
             weight, bias = self.linear[(i, "weight")], self.linear.get((i, "bias"))
             k, width_out, width_in = weight.shape
-            step = step.view(k, width_out, -1)
             if keep is not None:
                 weight.mul_(keep.view(k, 1, 1))
-            if h.dim() == 2:
-                weight.view(k * width_out, width_in).addmm_(step.view(k * width_out, -1), h.t(), alpha=-1.0)
-            else:
-                weight.baddbmm_(step, h.transpose(1, 2), alpha=-1.0)
-            if bias is not None:
-                if keep is not None:
+                if bias is not None:
                     bias.mul_(keep.view(k, 1))
-                bias.sub_(step.sum(2))
+            if h.dim() == 2:  # step: (n, K*out), h: (n, in)
+                weight.view(k * width_out, width_in).addmm_(step.t(), h, alpha=-1.0)
+                if bias is not None:
+                    bias.view(-1).sub_(step.sum(0))
+            else:  # step: (K, out, n), h: (K, in, n)
+                weight.baddbmm_(step, h.transpose(1, 2), alpha=-1.0)
+                if bias is not None:
+                    bias.sub_(step.sum(2))
         for param, step in zip(norm_params, grads[len(tape):], strict=True):
             param = param.view(self.k, -1)
             if keep is not None:
@@ -311,7 +313,7 @@ class _Stack:
             return self.forward(x.transpose(1, 2), training=False).transpose(1, 2)
         widest = max([x.shape[1]] + [w.shape[1] for w in self.linear.values() if w.dim() == 3])
         chunk = len(x) if self.batch_dependent else max(1, _EVAL_FLOATS // (self.k * widest))
-        parts = [self.forward(part.t(), training=False) for part in x.split(chunk)]
+        parts = [self.forward(part, training=False) for part in x.split(chunk)]
         return torch.cat(parts, dim=2).transpose(1, 2)
 
 
@@ -470,7 +472,7 @@ def fit_batched(
         order = orders.next_epoch()
         for index in order[:, : (steps - len(losses)) * batch_size].split(batch_size, dim=1):
             if orders.shared:
-                inputs, targets = x[index[0]].t(), y[index[0]]
+                inputs, targets = x[index[0]], y[index[0]]
             else:
                 inputs, targets = x[index].transpose(1, 2), y[index]
             tape: list = []

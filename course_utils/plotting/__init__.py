@@ -54,7 +54,13 @@ from course_utils.plotting.initialization import (
     plot_sigmoid_derivative,
     plot_unit_weights,
 )
-from course_utils.plotting.introduction import plot_class_counts, plot_digits, plot_histories
+from course_utils.plotting.introduction import (
+    plot_capacity_sweep,
+    plot_class_counts,
+    plot_digits,
+    plot_histories,
+    plot_seed_spread,
+)
 from course_utils.plotting.normalization import (
     plot_activation_drift,
     plot_batch_size_effect,
@@ -127,7 +133,7 @@ __all__ = [
     "set_style", "shade", "share_limits", "show_figure", "split_of", "spread", "spread_label",
     "spread_words", "style", "summarize_runs", "summarize_values",
     # 00
-    "plot_class_counts", "plot_digits", "plot_histories",
+    "plot_capacity_sweep", "plot_class_counts", "plot_digits", "plot_histories", "plot_seed_spread",
     # 01
     "plot_depth_profiles", "plot_init_explorer", "plot_layer_histograms", "plot_loss_curves",
     "plot_sigmoid_derivative", "plot_unit_weights",
