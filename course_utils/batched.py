@@ -107,12 +107,17 @@ def _check_models(models: Sequence[nn.Module]) -> None:
         problem = _layer_problem(i, layer)
         if problem:
             raise ValueError(f"models must be stackable MLPs, but {problem}")
-    shape = [(type(layer), tuple(p.shape for p in layer.parameters())) for layer in first]
+    def signature(model: nn.Module) -> list | None:  # layer types, settings (p, eps, ...), shapes
+        if not isinstance(model, nn.Sequential):
+            return None
+        return [(type(layer), layer.extra_repr(), tuple(p.shape for p in layer.parameters()))
+                for layer in model]
+
+    shape = signature(first)
     for k, model in enumerate(models[1:], start=1):
-        other = [(type(layer), tuple(p.shape for p in layer.parameters())) for layer in model] \
-            if isinstance(model, nn.Sequential) else None
-        if other != shape:
-            raise ValueError(f"models must all have one architecture, but model {k} differs from model 0")
+        if signature(model) != shape:
+            raise ValueError(f"models must all have one architecture (layer types, settings and "
+                             f"shapes), but model {k} differs from model 0")
 
 
 def _per_model(name: str, value: float | Sequence[float] | Tensor, k: int, *, positive: bool) -> Tensor:

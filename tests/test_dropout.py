@@ -401,3 +401,39 @@ def test_overfitting_figure_draws_the_mean_final_gap():
     [bar] = fig.axes[1].patches
     assert bar.get_height() == pytest.approx(100 * (train[:, -1] - test[:, -1]).mean())
     plt.close("all")
+
+
+def test_rate_sweep_draws_seed_error_bars_and_marks_diverged_rates():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    train = [np.array([1.0, 1.0, 0.98]), np.array([0.4, 0.3, 0.35]), np.array([])]
+    val = [np.array([0.8, 0.82, 0.81]), np.array([0.3, 0.25, 0.28]), np.array([])]
+    fig = plotting.plot_dropout_rate_sweep([0.0, 0.5, 0.9], train, val, diverged=[False, False, True],
+                                           chosen=0.0, held_out="validation")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "train (mean ± sd, 3 seeds)" in texts and "validation (mean ± sd, 3 seeds)" in texts
+    assert "diverged (training loss NaN or inf)" in texts
+    assert "chosen on validation: p = 0" in texts
+    [cross] = [line for line in ax.lines if line.get_marker() == "x"]
+    assert list(cross.get_xdata()) == [0.9]  # a diverged rate gets a cross, not an accuracy
+    assert ax.get_ylim()[0] == 0
+    plt.close("all")
+
+
+def test_overfitting_curves_name_a_validation_split():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    train = np.array([[0.9, 1.0], [0.8, 1.0]])
+    held = np.array([[0.7, 0.80], [0.7, 0.84]])
+    fig = plotting.plot_overfitting_curves([1, 2], {"p = 0.2": {"train": train, "validation": held}})
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["p = 0.2: train (mean ± sd, 2 seeds)", "p = 0.2: validation (mean ± sd, 2 seeds)"]
+    assert "validation" in fig.axes[1].get_ylabel()
+    with pytest.raises(ValueError, match="one held-out curve"):
+        plotting.plot_overfitting_curves([1, 2], {"a": {"train": train}})
+    plt.close("all")

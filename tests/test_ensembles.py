@@ -617,3 +617,22 @@ def test_adaboost_discards_a_member_no_better_than_chance_like_sklearn():
     assert ours.sample_weights_.shape == (2, 50)
     np.testing.assert_allclose(ours.estimator_weights_, ref.estimator_weights_, rtol=1e-12)
     np.testing.assert_allclose(ours.sample_weights_[1][y == 1].sum(), 0.5)
+
+
+def test_staged_curves_mark_rounds_and_size_curves_name_their_split():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting as P
+
+    rng = np.random.default_rng(1)
+    fig = P.plot_staged_curves({"validation error": rng.random(5)}, ylabel="error", title="t",
+                               vlines={"chosen on validation: 3 rounds": 3})
+    ax = fig.axes[0]
+    assert [line.get_linestyle() for line in ax.lines] == ["--", ":"]  # validation dashed, mark
+    assert ax.lines[-1].get_xdata()[0] == 3
+    assert "chosen on validation: 3 rounds" in [t.get_text() for t in ax.get_legend().get_texts()]
+    fig = P.plot_ensemble_size_curves([1, 2], {"seeds": {k: rng.random((3, 2))
+                                                         for k in ("hard", "soft", "member")}},
+                                      ylabel="validation accuracy")
+    assert fig.axes[0].get_ylabel() == "validation accuracy"
+    plt.close("all")

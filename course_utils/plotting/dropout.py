@@ -22,6 +22,7 @@ curves dotted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -35,11 +36,14 @@ from course_utils.plotting.shared import (
     SPLITS,
     Spread,
     bar_errors,
+    errorbars,
     line_kwargs,
     plot_mean_std_curves,
     series_styles,
+    split_of,
     spread_words,
     style,
+    summarize_values,
 )
 
 _PREFER = ("dropout",)
@@ -121,6 +125,15 @@ def plot_mask_average(
     return fig
 
 
+def _held_out_key(curves: Mapping[str, np.ndarray]) -> str:
+    """The held-out curve's key in ``{"train": ..., held_out: ...}``."""
+    others = [key for key in curves if key != "train"]
+    if "train" not in curves or len(others) != 1:
+        raise ValueError(f"each condition needs a 'train' curve and one held-out curve "
+                         f"('validation' or 'test'), but got keys {list(curves)}")
+    return others[0]
+
+
 def plot_overfitting_curves(
     epochs: Sequence[int] | np.ndarray,
     runs: Mapping[str, Mapping[str, np.ndarray]],
@@ -129,55 +142,94 @@ def plot_overfitting_curves(
     what: Spread = "sd",
 ) -> Figure:
     """Left: mean ± sd over seeds (``what="ci"``: 95 % t interval) of train (solid) and
-    test (dotted) accuracy per condition; right: the final train-test gap of each seed (dots)
-    and its mean (bar) with the same kind of error bar.
+    held-out (validation dashed, test dotted) accuracy per condition; right: the final
+    train - held-out gap of each seed (dots) and its mean (bar) with the same kind of
+    error bar.
 
     Args:
         epochs: the evaluated epochs.
-        runs: ``{condition: {"train": seeds x epochs, "test": seeds x epochs}}``.
+        runs: ``{condition: {"train": seeds x epochs, held_out: seeds x epochs}}``, where
+            ``held_out`` is ``"validation"`` (or ``"val"``) or ``"test"``.
         title: the left panel's title.
         what: the bands and the gap's error bar: ``"sd"`` or ``"ci"``.
     """
     fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=(2.2, 1))
     styles = series_styles(runs, prefer=_PREFER, default="dropout")
-    n_seeds = []
+    n_seeds, held_names = [], set()
     for i, (condition, curves) in enumerate(runs.items()):
-        train, test = np.asarray(curves["train"]), np.asarray(curves["test"])
-        for split, values in (("train", train), ("test", test)):
-            plot_mean_std_curves(ax, np.asarray(epochs), values, label=f"{condition}: {split}",
-                                 method=styles[condition], split=split, what=what)
-        gaps = 100 * (train[:, -1] - test[:, -1])
+        key = _held_out_key(curves)
+        split = split_of(key) or "test"
+        held_names.add(split)
+        train, held = np.asarray(curves["train"]), np.asarray(curves[key])
+        for split_name, values, line_split in (("train", train, "train"), (split, held, split)):
+            plot_mean_std_curves(ax, np.asarray(epochs), values, label=f"{condition}: {split_name}",
+                                 method=styles[condition], split=line_split, what=what)
+        gaps = 100 * (train[:, -1] - held[:, -1])
         n_seeds.append(len(gaps))
         error, _ = bar_errors([gaps], what)
         ax_gap.bar(i, gaps.mean(), yerr=error, color=styles[condition].color, alpha=0.6,
                    capsize=6)
         ax_gap.scatter(np.full(len(gaps), i), gaps, color="k", s=14, zorder=3)
+    held_name = " / ".join(sorted(held_names))
     ax.set(xlabel="epoch", ylabel="accuracy", title=title or f"Accuracy ({spread_words(what)})")
     ax.legend(loc="lower right", fontsize=8)
     ax_gap.set_xticks(range(len(runs)), list(runs))
     bars = spread_words(what) if min(n_seeds) > 1 else "mean"
-    ax_gap.set(ylabel="final train - test accuracy (points)",
-               title=f"Final gap (bar: {bars}; dots: seeds)")
+    count = f"{min(n_seeds)}" if min(n_seeds) == max(n_seeds) else f"{min(n_seeds)}-{max(n_seeds)}"
+    ax_gap.set(ylabel=f"final train - {held_name} accuracy (points)",
+               title=f"Final gap (bar: {bars}, {count} seeds; dots: seeds)")
+    ax_gap.title.set_fontsize(9)
     fig.tight_layout()
     return fig
 
 
 def plot_dropout_rate_sweep(
     ps: Sequence[float],
-    train_acc: Sequence[float],
-    test_acc: Sequence[float],
+    train_acc: Sequence[float] | Sequence[Sequence[float]],
+    test_acc: Sequence[float] | Sequence[Sequence[float]],
     *,
     title: str = "The dropout rate: too little does nothing, too much underfits",
+    diverged: Sequence[bool] | None = None,
+    chosen: float | None = None,
+    held_out: str = "test",
+    what: Spread = "sd",
 ) -> Figure:
-    """Final train (solid) and test (dotted) accuracy against the drop probability p, in
-    dropout's colour; accuracy from 0."""
+    """Final train (solid) and held-out (``held_out``: "test" dotted, "validation" dashed)
+    accuracy against the drop probability p, in dropout's colour; accuracy from 0.
+
+    Each entry of ``train_acc`` / ``test_acc`` is one number (one run) or the values of
+    several seeds: then the mean is drawn with error bars (``what``: sample sd or 95 % t
+    interval) and the legend says which. Rates marked in ``diverged`` (a NaN or infinite
+    training loss) get no accuracy point, only a cross at the bottom labelled "diverged";
+    ``chosen`` marks the rate picked (on the held-out split) with a vertical line.
+    """
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     method = style("dropout")
-    for split, values in (("train", train_acc), ("test", test_acc)):
-        ax.plot(ps, values, **{**line_kwargs(method, split=split), "label": split})
+    ps = [float(p) for p in ps]
+    diverged = [False] * len(ps) if diverged is None else [bool(d) for d in diverged]
+    split = split_of(held_out) or "test"
+    for name, values, line_split in (("train", train_acc, "train"), (held_out, test_acc, split)):
+        keep = [i for i, bad in enumerate(diverged) if not bad]
+        runs = [np.atleast_1d(np.asarray(values[i], dtype=float)) for i in keep]
+        x = [ps[i] for i in keep]
+        if runs and min(len(r) for r in runs) >= 2:
+            summaries = [summarize_values(r) for r in runs]
+            errorbars(ax, x, summaries, what=what, label=name,
+                      method=replace(method, label=name), split=line_split)
+        else:
+            ax.plot(x, [float(r.mean()) for r in runs],
+                    **{**line_kwargs(method, split=line_split), "label": f"{name} (1 run)"})
+    bad = [p for p, d in zip(ps, diverged, strict=True) if d]
+    if bad:
+        ax.plot(bad, [0.03] * len(bad), "x", color="k", markersize=9,
+                label="diverged (training loss NaN or inf)")
+    if chosen is not None:
+        ax.axvline(chosen, color=method.color, linestyle=":", linewidth=1.2,
+                   label=f"chosen on {held_out}: p = {chosen:g}")
     ax.axhline(0.1, **REFERENCE, label="chance (10 classes)")
     ax.set(xlabel="drop probability p", ylabel="final accuracy", title=title, ylim=(0, 1.05))
-    ax.legend()
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
     return fig
 
 

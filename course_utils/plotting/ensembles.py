@@ -148,10 +148,12 @@ def plot_ensemble_size_curves(
     title: str = "",
     what: Spread = "sd",
     unit: str = "repetitions",
+    ylabel: str = "test accuracy",
 ) -> Figure:
     """One panel per way of building the ensemble (titled in its palette colour): soft
     vote, hard vote and the average member against the ensemble size, mean ± sd over
-    repetitions (``what="ci"``: 95 % t interval), on one shared y axis.
+    repetitions (``what="ci"``: 95 % t interval), on one shared y axis labelled ``ylabel``
+    (say which split the accuracy was measured on).
 
     ``curves``: ``{way: {"hard": (reps, K), "soft": (reps, K), "member": (reps, K)}}``.
     """
@@ -165,7 +167,7 @@ def plot_ensemble_size_curves(
         found = find_style(way, prefer=_PREFER)
         ax.set_title(way, color=found.color if found else "k")
         ax.set(xlabel="members in the ensemble")
-    axes[0, 0].set_ylabel("test accuracy")
+    axes[0, 0].set_ylabel(ylabel)
     axes[0, 0].legend(loc="lower right", fontsize=8)
     fig.suptitle(title or "Accuracy against the number of members")
     fig.tight_layout()
@@ -225,6 +227,7 @@ def plot_staged_curves(
     title: str,
     xlabel: str = "boosting round (members in the ensemble)",
     hlines: Mapping[str, float] | None = None,
+    vlines: Mapping[str, float] | None = None,
     logx: bool = False,
     what: Spread = "sd",
     unit: str = "seeds",
@@ -232,8 +235,9 @@ def plot_staged_curves(
     """Curves against the number of rounds or members: a 1-D array is one line, a 2-D
     ``(runs, K)`` array a mean ± sd band (``what="ci"``: 95 % t interval). A curve named
     after a method gets its style (``"AdaBoost ..."``, ``"bagging ..."``); one named
-    after a split the split's (``"train error"`` solid, ``"test error"`` dotted).
-    ``hlines`` draws reference levels, in their method's colour when they name one."""
+    after a split the split's (``"train error"`` solid, ``"validation error"`` dashed,
+    ``"test error"`` dotted). ``hlines`` draws reference levels, in their method's colour
+    when they name one; ``vlines`` marks rounds (e.g. the one chosen on validation)."""
     fig, ax = plt.subplots(figsize=(7.0, 3.6))
     styles = series_styles(curves, prefer=_PREFER, splits=True)
     for name, values in curves.items():
@@ -248,6 +252,8 @@ def plot_staged_curves(
     for i, (name, level) in enumerate((hlines or {}).items()):
         found = find_style(name, prefer=_PREFER) or other_style(len(curves) + i)
         ax.axhline(level, color=found.color, linestyle="-.", linewidth=1.4, label=name)
+    for name, position in (vlines or {}).items():
+        ax.axvline(position, **{**REFERENCE, "linestyle": ":", "linewidth": 1.4}, label=name)
     if logx:
         ax.set_xscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
