@@ -32,6 +32,7 @@ from torch import Tensor
 
 from course_utils.plotting.shared import (
     REFERENCE,
+    Split,
     Spread,
     bar_errors,
     errorbars,
@@ -264,10 +265,12 @@ def plot_batch_size_effect(
     *,
     images_seen: int,
     what: Spread = "sd",
+    ylabel: str = "test accuracy",
 ) -> Figure:
-    """Left: test accuracy (mean ± sd over seeds, ``what="ci"``: 95 % t interval) against
-    the batch size for each normalization, every run seeing ``images_seen`` training
-    images; right: the noise of BN's batch statistics against the batch size (from
+    """Left: accuracy (mean ± sd over seeds, ``what="ci"``: 95 % t interval) on the
+    evaluation split named by ``ylabel`` against the batch size for each normalization,
+    every run seeing ``images_seen`` training images; right: the noise of BN's batch
+    statistics against the batch size (from
     :func:`course_utils.normalization.batch_stat_noise`)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
     styles = series_styles(accuracy, prefer=_PREFER)
@@ -280,7 +283,7 @@ def plot_batch_size_effect(
         errorbars(left, batch_sizes, summarize_runs(runs.T), what=what, method=styles[name])
     left.set_xscale("log", base=2)
     left.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
-    left.set(xlabel="batch size", ylabel="test accuracy", ylim=(0, 1),
+    left.set(xlabel="batch size", ylabel=ylabel, ylim=(0, 1),
              title=f"Every run sees the same {images_seen:,} training images")
     left.legend(fontsize=8)
     sizes = np.asarray(noise["batch_size"], dtype=float)
@@ -304,9 +307,12 @@ def plot_train_test_curves(
     steps_per_epoch: Mapping[str, int] | None = None,
     title: str = "Train (solid) and test (dotted) accuracy over seeds",
     what: Spread = "sd",
+    eval_split: Split = "test",
 ) -> Figure:
-    """Mean ± sd curves (``what="ci"``: 95 % t interval) of train and test accuracy for
-    several settings (lists of runs), each in its normalization's style.
+    """Mean ± sd curves (``what="ci"``: 95 % t interval) of train and held-out accuracy
+    for several settings (lists of runs), each in its normalization's style; the held-out
+    curves (``History.val_acc``) are labelled and drawn as ``eval_split`` (``"test"`` or
+    ``"validation"``).
 
     With ``steps_per_epoch`` (per setting) the x axis is the training step, so settings
     with different batch sizes line up.
@@ -316,7 +322,7 @@ def plot_train_test_curves(
     for name, runs in results.items():
         scale = steps_per_epoch[name] if steps_per_epoch else 1
         x = np.asarray(runs[0].epoch) * scale
-        for split, metric in (("train", "train_acc"), ("test", "val_acc")):
+        for split, metric in (("train", "train_acc"), (eval_split, "val_acc")):
             plot_mean_std_curves(ax, x, np.array([getattr(h, metric) for h in runs]),
                                  label=f"{name}, {split}", method=styles[name], split=split,
                                  what=what)
