@@ -31,7 +31,7 @@ made of layers the trainer can stack?). Histories are recorded by
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -398,6 +398,7 @@ def fit_batched(
     eval_every: int = 1,
     eval_train: bool = True,
     dropout_seed: int | Sequence[int] | None = None,
+    callback: Callable[[int, list[History]], bool | None] | None = None,
 ) -> list[History]:
     """Train K models of one architecture at once with plain SGD; one History per model.
 
@@ -437,6 +438,9 @@ def fit_batched(
             its own masks); otherwise one seed, or one per model, for a generator per
             model that draws model k's masks exactly as its own ``fit`` run would after
             ``torch.manual_seed(dropout_seed[k])`` with :class:`course_utils.dropout.Dropout`.
+        callback: called as ``callback(epoch, histories)`` after each evaluation, with the
+            current parameters and buffers written back into ``models`` (so it can measure
+            them, e.g. a weight norm); returning True stops the training of all models.
 
     Returns:
         One :class:`~course_utils.training.History` per model, ``step_loss`` included.
@@ -494,6 +498,10 @@ def fit_batched(
         done = len(losses) >= steps or epoch == epochs
         if done or (eval_every and epoch % eval_every == 0):
             evaluate(stack, histories, epoch)
+            if callback is not None:
+                stack.write_back()
+                if callback(epoch, histories):
+                    break
         if done:
             break
     stack.write_back()

@@ -122,6 +122,25 @@ def test_eval_every_and_eval_train(data):
     assert only_last.epoch == [5] and len(only_last.train_acc) == 1
 
 
+def test_callback_sees_current_weights_and_can_stop(data):
+    train, val = data
+    models = make_models(2)
+    twins = copy.deepcopy(models)
+    seen = []
+
+    def callback(epoch, histories):
+        seen.append((epoch, models[1][0].weight.detach().clone(), len(histories[1].val_acc)))
+        return epoch >= 4
+
+    histories = fit_batched(models, train, val=val, epochs=9, batch_size=40, lr=0.1, seed=[1, 2],
+                            eval_every=2, callback=callback)
+    assert [epoch for epoch, _, _ in seen] == [2, 4] and seen[-1][2] == 2
+    assert histories[0].epoch == [2, 4] and len(histories[0].step_loss) == 4 * 3
+    expected = fit(twins[1], train, epochs=2, batch_size=40, lr=0.1, seed=2, progress=False)
+    assert torch.allclose(seen[0][1], twins[1][0].weight, atol=1e-6) and expected.epoch == [1, 2]
+    assert torch.equal(seen[-1][1], models[1][0].weight)
+
+
 def weighted_loop(model, x, y, weights, *, epochs, batch_size, lr, seed):
     """The oracle for sample weights: SGD on sum(w * loss) / sum(w) per batch."""
     opt = torch.optim.SGD(model.parameters(), lr=lr)
