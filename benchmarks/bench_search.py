@@ -31,7 +31,8 @@ def hundred_trials(seed: int = 0) -> tuple[float, float, search.Study]:
     """Run the search once; return (wall seconds, CPU seconds, the study)."""
     train, val = search.dlfs_data()
     wall, cpu = time.perf_counter(), time.process_time()
-    study = search.create_study(direction="maximize", sampler=search.RandomSampler(seed=seed))
+    study = search.create_study(direction="maximize",
+                                 sampler=search.samplers.RandomSampler(seed=seed))
     trials = [study.ask() for _ in range(100)]
     configs = [search.suggest_dlfs(trial) for trial in trials]
     _, histories = search.train_configs(configs, train, val=val, epochs=50, batch_size=100,
