@@ -30,6 +30,7 @@ evaluate the result.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
@@ -37,9 +38,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.metrics import accuracy_score
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, check_X_y, has_fit_parameter
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 from torch import Tensor, nn
 
 from course_utils.batched import fit_batched
@@ -638,15 +642,18 @@ def samme_round(
 
 
 def _check_sample_weight(sample_weight: object, n: int) -> Tensor:
+    """Validate one non-negative, finite weight per sample (scikit-learn's messages)."""
     w = torch.as_tensor(np.asarray(sample_weight, dtype=np.float64))
     if w.shape != (n,):
-        raise ValueError(f"sample_weight must have shape ({n},), one weight per sample, "
-                         f"but got {tuple(w.shape)}")
-    if not torch.isfinite(w).all() or (w < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative, but got values in "
-                         f"[{w.min().item():.4g}, {w.max().item():.4g}]")
+        raise ValueError(f"sample_weight.shape == {tuple(w.shape)}, expected ({n},)!")
+    if not torch.isfinite(w).all():
+        raise ValueError("Input sample_weight contains NaN or infinity: sample weights must be "
+                         f"finite, but got values in [{w.min().item():.4g}, {w.max().item():.4g}]")
+    if (w < 0).any():
+        raise ValueError(f"Negative values in data passed to `sample_weight`: the smallest is "
+                         f"{w.min().item():.4g}")
     if w.sum() <= 0:
-        raise ValueError("sample_weight must not sum to zero, but all weights are 0")
+        raise ValueError("Sample weights must contain at least one non-zero number, but all are 0")
     return w
 
 
@@ -675,21 +682,75 @@ def _proba_all_classes(member: BaseEstimator, X: np.ndarray, classes: np.ndarray
     return proba
 
 
+def _bagging_draws(max_samples: int | float | None, n: int, sample_weight: np.ndarray | None,
+                   bootstrap: bool) -> int:
+    """How many indices each bagging member draws (scikit-learn 1.9's
+    ``_get_n_samples_bootstrap``): a float is a fraction of ``n``, or of ``sum(sample_weight)``
+    when there are weights, so integer weights act as repeated samples."""
+    if max_samples is None:
+        size = n
+    elif isinstance(max_samples, (int, np.integer)) and not isinstance(max_samples, bool) \
+            and max_samples >= 1:
+        size = int(max_samples)
+    elif isinstance(max_samples, float) and 0.0 < max_samples <= 1.0:
+        total = n if sample_weight is None else sample_weight.sum()
+        size = max(int(max_samples * total), 1)
+        if size < max(10, n ** (1 / 3)):
+            what = (f"the number of samples is {total} " if sample_weight is None
+                    else f"the total sum of sample weights is {total} ")
+            warnings.warn(f"Using the fractional value {max_samples=} when {what}results in a low "
+                          f"number ({size}) of bootstrap samples. We recommend passing "
+                          "`max_samples` as an integer instead.", UserWarning, stacklevel=3)
+    else:
+        raise ValueError("The 'max_samples' parameter of BaggingClassifier must be None, an int "
+                         f"in the range [1, inf) or a float in the range (0.0, 1.0], but got "
+                         f"{max_samples!r}")
+    if not bootstrap and size > n:
+        raise ValueError(f"Effective max_samples={size} must be <= n_samples={n} to be able to "
+                         "sample without replacement.")
+    return size
+
+
+def _weighted_draw(sample_weight: np.ndarray, size: int, bootstrap: bool, seed: int) -> Tensor:
+    """``size`` indices drawn with probability proportional to ``sample_weight``, with or
+    without replacement (scikit-learn's ``random_state.choice(n, size, p=w / w.sum())``)."""
+    probability = torch.from_numpy(sample_weight / sample_weight.sum())
+    if not bootstrap and size > int((probability > 0).sum()):
+        raise ValueError(f"Fewer non-zero entries in sample_weight ({int((probability > 0).sum())}) "
+                         f"than max_samples={size} to sample without replacement")
+    return torch.multinomial(probability, size, replacement=bootstrap, generator=_generator(seed))
+
+
+def _template_has(name: str):
+    """``available_if`` check: the fitted members (or else the template) have method ``name``."""
+    def check(ensemble: BaseEstimator) -> bool:
+        members = getattr(ensemble, "estimators_", None)
+        return hasattr(members[0] if members else ensemble.estimator, name)
+    return check
+
+
 class BaggingClassifier(ClassifierMixin, BaseEstimator):
     """Bagging or pasting: clones of ``estimator``, each fit on a random subset, then voted.
 
     Member :math:`m` trains on ``max_samples`` indices drawn with replacement
     (``bootstrap=True``: bagging, Breiman 1996) or without (``bootstrap=False``:
     pasting, Breiman 1999). Prediction averages the members' probabilities
-    (``voting="soft"``, what scikit-learn's ``BaggingClassifier`` does) or counts their
-    labels (``voting="hard"``, ties to the smallest class, see :func:`hard_vote`).
+    (``voting="soft"``, what scikit-learn's ``BaggingClassifier`` does; a member without
+    ``predict_proba`` then counts as a one-hot vote for its label, as in scikit-learn) or
+    counts their labels (``voting="hard"``, ties to the smallest class, see :func:`hard_vote`).
+
+    With ``sample_weight`` the draw follows scikit-learn 1.9: indices are drawn with
+    probability :math:`w_i / \\sum_j w_j`, a float ``max_samples`` is a fraction of
+    :math:`\\sum_i w_i` (so integer weights act as repeated samples), and a member whose
+    ``fit`` accepts ``sample_weight`` gets the whole ``X`` with the draw's counts
+    (``np.bincount(indices)``) as its weights; other members get the drawn rows.
 
     Args:
-        estimator: the member template, cloned for every member; it must have ``fit``,
-            ``predict`` (and ``predict_proba`` for soft voting). None: a full-depth
-            ``DecisionTreeClassifier``.
+        estimator: the member template, cloned for every member; it must have ``fit`` and
+            ``predict``. None: a full-depth ``DecisionTreeClassifier``.
         n_estimators: number of members.
-        max_samples: subset size: an int, or a float fraction of the training set.
+        max_samples: draws per member: None (``n_samples``), an int, or a float fraction of
+            ``n_samples`` (of ``sum(sample_weight)`` with weights).
         bootstrap: draw with replacement (bagging) or without (pasting).
         voting: ``"soft"`` or ``"hard"``.
         oob_score: also score each training sample with the members that did not see
@@ -697,11 +758,28 @@ class BaggingClassifier(ClassifierMixin, BaseEstimator):
         random_state: seed of the subsets and of the members' own ``random_state``.
 
     Attributes:
+        estimator_: the template the members are cloned from (``estimator``, or the default
+            tree), as in scikit-learn.
         estimators_: the fitted members.
-        estimators_samples_: each member's training indices (int64 arrays).
+        estimators_samples_: each member's drawn indices (int64 arrays).
         classes_, n_classes_, n_features_in_: as in scikit-learn.
         oob_score_, oob_decision_function_: out-of-bag accuracy and probabilities
-            (with ``oob_score=True``).
+            (with ``oob_score=True``; rows without an out-of-bag prediction are NaN).
+
+    Note:
+        Where this differs from ``sklearn.ensemble.BaggingClassifier``, deliberately:
+        the draws use torch generators (:func:`bootstrap_indices`, :func:`pasting_indices`,
+        ``torch.multinomial`` with weights), so the subsets differ from scikit-learn's for
+        the same ``random_state``; without ``sample_weight`` every member is fit on its drawn
+        rows ``X[indices]`` (scikit-learn passes the draw's counts as ``sample_weight`` to
+        members that accept it: close to the same fit for trees, not for mini-batch SGD such
+        as :class:`TorchMLPClassifier`, whose epochs would then skip the out-of-bag rows and
+        make fewer steps, which turns the chapter's bagging-vs-boosting comparison around);
+        so a malformed row that no member draws is never validated (scikit-learn's
+        ``check_dtype_object`` then passes only when some member draws it);
+        ``oob_score_`` is the accuracy over the samples that have an out-of-bag prediction
+        (scikit-learn also counts the others, as ``classes_[0]``); there is a ``voting``
+        option, and no ``max_features``, ``bootstrap_features``, ``warm_start`` or ``n_jobs``.
 
     Examples:
         >>> from course_utils.data import make_moons
@@ -715,7 +793,7 @@ class BaggingClassifier(ClassifierMixin, BaseEstimator):
         estimator: BaseEstimator | None = None,
         n_estimators: int = 10,
         *,
-        max_samples: int | float = 1.0,
+        max_samples: int | float | None = None,
         bootstrap: bool = True,
         voting: Voting = "soft",
         oob_score: bool = False,
@@ -737,44 +815,71 @@ class BaggingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("oob_score=True needs bootstrap=True (pasting with a full-size "
                              "sample leaves no out-of-bag samples), but got bootstrap=False")
 
+    def _template(self) -> BaseEstimator:
+        return DecisionTreeClassifier() if self.estimator is None else self.estimator
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = get_tags(self._template()).input_tags.allow_nan
+        return tags
+
     def fit(self, X: object, y: object, sample_weight: object = None) -> BaggingClassifier:
         """Fit ``n_estimators`` members, each on its own random subset; returns ``self``.
 
         Raises:
-            ValueError: bad parameters, data or weights; ``sample_weight`` given to an
-                estimator whose ``fit`` does not accept it.
+            ValueError: bad parameters, data, targets or weights.
         """
         self._check_params()
-        X, y = check_X_y(X, y)
-        n = len(X)
-        size = _subset_size(self.max_samples, n)
-        estimator = DecisionTreeClassifier() if self.estimator is None else self.estimator
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, n).numpy()
-            if not has_fit_parameter(estimator, "sample_weight"):
-                raise ValueError(f"estimator {type(estimator).__name__} does not support "
-                                 "sample_weight")
+        # NaN and inf are left to the members, as scikit-learn does
+        X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
+        check_classification_targets(y)
+        n, self.estimator_ = len(X), self._template()
+        sample_weight = self._checked_weights(sample_weight, n)
+        size = _bagging_draws(self.max_samples, n, sample_weight, self.bootstrap)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        self.n_classes_, self.n_features_in_ = len(self.classes_), X.shape[1]
+        self.n_classes_ = len(self.classes_)
         rng = check_random_state(self.random_state)
         self.estimators_, self.estimators_samples_ = [], []
         for _ in range(self.n_estimators):
             seed = rng.randint(_MAX_SEED)
-            indices = _draw(n, size, self.bootstrap, seed).numpy()
-            member = clone(estimator)
+            indices = self._draw_indices(n, size, sample_weight, seed)
+            member = clone(self.estimator_)
             _set_random_states(member, np.random.RandomState(seed))
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[indices]}
-            member.fit(X[indices], y_encoded[indices], **kwargs)
+            self._fit_member(member, X, y_encoded, indices, weighted=sample_weight is not None)
             self.estimators_.append(member)
             self.estimators_samples_.append(indices)
         if self.oob_score:
             self._score_out_of_bag(X, y_encoded)
         return self
 
+    def _checked_weights(self, sample_weight: object, n: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        if not self.bootstrap:
+            warnings.warn("When fitting BaggingClassifier with sample_weight it is recommended to "
+                          "use bootstrap=True, got False.", UserWarning, stacklevel=3)
+        return _check_sample_weight(sample_weight, n).numpy()
+
+    def _draw_indices(self, n: int, size: int, sample_weight: np.ndarray | None,
+                      seed: int) -> np.ndarray:
+        if sample_weight is None:
+            return _draw(n, size, self.bootstrap, seed).numpy()
+        return _weighted_draw(sample_weight, size, self.bootstrap, seed).numpy()
+
+    @staticmethod
+    def _fit_member(member: BaseEstimator, X: np.ndarray, y: np.ndarray, indices: np.ndarray,
+                    weighted: bool) -> None:
+        """The drawn rows, or (with sample weights, as scikit-learn) all rows weighted by
+        how often they were drawn, for a member that accepts ``sample_weight``."""
+        if weighted and has_fit_parameter(member, "sample_weight"):
+            member.fit(X, y, sample_weight=np.bincount(indices, minlength=len(X)))
+        else:
+            member.fit(X[indices], y[indices])
+
     def _member_scores(self, member: BaseEstimator, X: np.ndarray) -> np.ndarray:
-        if self.voting == "soft":
+        if self.voting == "soft" and hasattr(member, "predict_proba"):
             return _proba_all_classes(member, X, np.arange(self.n_classes_))
-        return np.eye(self.n_classes_)[member.predict(X).astype(int)]
+        return np.eye(self.n_classes_)[member.predict(X).astype(int)]  # a one-hot vote
 
     def _score_out_of_bag(self, X: np.ndarray, y_encoded: np.ndarray) -> None:
         totals = np.zeros((len(X), self.n_classes_))
@@ -783,14 +888,22 @@ class BaggingClassifier(ClassifierMixin, BaseEstimator):
             if oob.any():
                 totals[oob] += self._member_scores(member, X[oob])
         seen = totals.sum(axis=1) > 0
-        self.oob_decision_function_ = totals / np.maximum(totals.sum(axis=1, keepdims=True), 1e-300)
+        if not seen.all():
+            warnings.warn("Some inputs do not have OOB scores. This probably means too few "
+                          "estimators were used to compute any reliable oob estimates.",
+                          UserWarning, stacklevel=3)
+        with np.errstate(invalid="ignore"):
+            self.oob_decision_function_ = totals / totals.sum(axis=1, keepdims=True)
         self.oob_score_ = float((totals[seen].argmax(axis=1) == y_encoded[seen]).mean())
+
+    def _checked_input(self, X: object) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
 
     def staged_predict_proba(self, X: object) -> Iterator[np.ndarray]:
         """Probabilities of the ensemble of the first 1, 2, ..., ``n_estimators`` members
-        (soft: mean probability; hard: share of the votes)."""
-        check_is_fitted(self)
-        X = check_array(X)
+        (soft: mean probability; hard, or members without ``predict_proba``: vote shares)."""
+        X = self._checked_input(X)
         total = np.zeros((len(X), self.n_classes_))
         for k, member in enumerate(self.estimators_, start=1):
             total += self._member_scores(member, X)
@@ -806,9 +919,21 @@ class BaggingClassifier(ClassifierMixin, BaseEstimator):
         *_, last = self.staged_predict_proba(X)
         return last
 
+    def predict_log_proba(self, X: object) -> np.ndarray:
+        """``log(predict_proba(X))`` (``-inf`` where no member gives the class any mass)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    @available_if(_template_has("decision_function"))
+    def decision_function(self, X: object) -> np.ndarray:
+        """The mean of the members' ``decision_function`` (when the members have one)."""
+        X = self._checked_input(X)
+        return sum(member.decision_function(X) for member in self.estimators_) / len(self.estimators_)
+
     def predict(self, X: object) -> np.ndarray:
         """The soft- or hard-vote label of every sample."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
@@ -823,8 +948,10 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
 
     The ensemble predicts :math:`\\arg\\max_c \\sum_m \\alpha_m [h_m(x) = c]`, a hard vote
     weighted by :math:`\\alpha_m`. Boosting stops early when a member is perfect
-    (:math:`\\varepsilon = 0`: it is kept with :math:`\\alpha = 1`) or no better than chance
-    (:math:`\\varepsilon \\ge 1 - 1/C`: it is discarded). Every step (weight clipping at
+    (:math:`\\varepsilon = 0`: it is kept with :math:`\\alpha = 1`; a single-class target
+    gives one such member and probability 1), no better than chance
+    (:math:`\\varepsilon \\ge 1 - 1/C`: it is discarded), or when the weights overflow (a
+    large :math:`\\eta`: warned, the member is kept). Every step (weight clipping at
     machine epsilon, random states, the decision function) follows scikit-learn's
     ``AdaBoostClassifier(algorithm="SAMME")``, so both give the same model.
 
@@ -836,12 +963,19 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         random_state: seed of the members' ``random_state`` parameters.
 
     Attributes:
+        estimator_: the template the members are cloned from, as in scikit-learn.
         estimators_: the fitted members.
         estimator_weights_: :math:`\\alpha_m` (length ``n_estimators``; 0 after an early stop).
         estimator_errors_: :math:`\\varepsilon_m` (1 after an early stop).
         sample_weights_: ``(rounds + 1, n_samples)``: row ``r`` holds the normalized
             sample weights after ``r`` rounds (row 0: the initial weights).
+        feature_importances_: the :math:`\\alpha`-weighted mean of the members'
+            ``feature_importances_``.
         classes_, n_classes_, n_features_in_: as in scikit-learn.
+
+    Note:
+        ``sample_weights_`` is the course's addition; the members' data ``X`` may have any
+        number of dimensions (as in scikit-learn, they validate it).
     """
 
     def __init__(
@@ -860,27 +994,27 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     def _validated_estimator(self) -> BaseEstimator:
         _check_positive_int("AdaBoostClassifier", "n_estimators", self.n_estimators)
         if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, but got {self.learning_rate}")
+            raise ValueError("The 'learning_rate' parameter of AdaBoostClassifier must be a float "
+                             f"in the range (0.0, inf), but got {self.learning_rate!r}")
         estimator = (DecisionTreeClassifier(max_depth=1) if self.estimator is None
                      else self.estimator)
         if not has_fit_parameter(estimator, "sample_weight"):
-            raise ValueError(f"estimator {type(estimator).__name__} does not support "
-                             "sample_weight, which boosting needs")
+            raise ValueError(f"{type(estimator).__name__} doesn't support sample_weight, which "
+                             "boosting needs (its fit has no sample_weight parameter).")
         return estimator
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> AdaBoostClassifier:
         """Run up to ``n_estimators`` boosting rounds; returns ``self``.
 
         Raises:
-            ValueError: bad parameters, data or weights; fewer than two classes; a first
-                member no better than chance.
+            ValueError: bad parameters, data, targets or weights; a first member no better
+                than chance.
         """
-        estimator = self._validated_estimator()
-        X, y = check_X_y(X, y)
+        self.estimator_ = self._validated_estimator()
+        X, y = validate_data(self, X, y, allow_nd=True, dtype=None)
+        check_classification_targets(y)
         self.classes_ = np.unique(y)
-        self.n_classes_, self.n_features_in_ = len(self.classes_), X.shape[1]
-        if self.n_classes_ < 2:
-            raise ValueError(f"y must contain at least 2 classes, but got {self.n_classes_}")
+        self.n_classes_ = len(self.classes_)
         w = np.ones(len(X)) if sample_weight is None else sample_weight
         w = _check_sample_weight(w, len(X)).numpy().copy()
         w /= w.sum()
@@ -892,7 +1026,7 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         for m in range(self.n_estimators):
             w = np.where(zero, 0.0, np.clip(w, np.finfo(float).eps, None))
             n_kept = len(self.estimators_)
-            w, stop = self._boost(m, estimator, X, y, w, rng)
+            w, stop = self._boost(m, X, y, w, rng)
             if len(self.estimators_) > n_kept:  # a discarded member leaves no row
                 history.append(w.copy())
             if stop:
@@ -900,10 +1034,10 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         self.sample_weights_ = np.stack(history)
         return self
 
-    def _boost(self, m: int, estimator: BaseEstimator, X: np.ndarray, y: np.ndarray,
-               w: np.ndarray, rng: np.random.RandomState) -> tuple[np.ndarray, bool]:
+    def _boost(self, m: int, X: np.ndarray, y: np.ndarray, w: np.ndarray,
+               rng: np.random.RandomState) -> tuple[np.ndarray, bool]:
         """Fit member ``m`` on weights ``w``; return the new weights and whether to stop."""
-        member = clone(estimator)
+        member = clone(self.estimator_)
         _set_random_states(member, rng)
         member.fit(X, y, sample_weight=w)
         y_pred = member.predict(X)
@@ -914,24 +1048,56 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
             return w, True
         if error >= 1.0 - 1.0 / self.n_classes_:  # no better than chance: discard it
             if not self.estimators_:
-                raise ValueError(f"the first member's weighted error {error:.4g} is no better "
-                                 f"than chance (>= 1 - 1/{self.n_classes_}): nothing to boost")
+                raise ValueError("BaseClassifier in AdaBoostClassifier ensemble is worse than "
+                                 f"random, ensemble can not be fit: the first member's weighted "
+                                 f"error {error:.4g} is >= 1 - 1/{self.n_classes_}")
             return w, True
-        new_w, alpha, error = samme_round(y, y_pred, w, n_classes=self.n_classes_,
-                                          learning_rate=self.learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled below
+            new_w, alpha, error = samme_round(y, y_pred, w, n_classes=self.n_classes_,
+                                              learning_rate=self.learning_rate)
         self.estimators_.append(member)
         self.estimator_weights_[m], self.estimator_errors_[m] = alpha, error
-        return new_w.numpy(), False
+        if torch.isfinite(new_w).all():
+            return new_w.numpy(), False
+        if m < self.n_estimators - 1:  # scikit-learn skips the last round's update
+            warnings.warn(f"Sample weights have reached infinite values, at iteration {m}, "
+                          "causing overflow. Iterations stopped. Try lowering the learning rate.",
+                          UserWarning, stacklevel=3)
+        return _normalized_in_log_space(w, alpha * (y_pred != y)), True
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """:math:`\\sum_m \\alpha_m I_m / \\sum_m \\alpha_m`, the members'
+        ``feature_importances_`` :math:`I_m` weighted by their votes (as scikit-learn).
+
+        Raises:
+            AttributeError: not fitted, or the members have no ``feature_importances_``.
+        """
+        check_is_fitted(self)
+        try:
+            total = sum(alpha * member.feature_importances_ for alpha, member
+                        in zip(self.estimator_weights_, self.estimators_, strict=False))
+        except AttributeError as error:
+            raise AttributeError("Unable to compute feature importances since estimator does not "
+                                 "have a feature_importances_ attribute") from error
+        return total / self.estimator_weights_.sum()
+
+    def _checked_input(self, X: object) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, allow_nd=True, dtype=None, reset=False)
 
     def staged_decision_function(self, X: object) -> Iterator[np.ndarray]:
         """SAMME's symmetric scores after each round: member ``m`` adds :math:`\\alpha_m`
         to its predicted class and :math:`-\\alpha_m/(C-1)` to the others; the sum is
-        divided by :math:`\\sum \\alpha_m`. Binary: one column, positive for ``classes_[1]``."""
-        check_is_fitted(self)
-        X = check_array(X)
+        divided by :math:`\\sum \\alpha_m`. Binary: one column, positive for ``classes_[1]``;
+        a single class: zeros."""
+        X = self._checked_input(X)
         columns = self.classes_[:, None]
         total, norm = 0.0, 0.0
         for alpha, member in zip(self.estimator_weights_, self.estimators_, strict=False):
+            if self.n_classes_ == 1:
+                yield np.zeros((len(X), 1))
+                continue
             norm += alpha
             vote = (member.predict(X) == columns).T
             total = total + np.where(vote, alpha, -alpha / (self.n_classes_ - 1))
@@ -952,6 +1118,8 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
 
     def _proba(self, decision: np.ndarray) -> np.ndarray:
         # p(c | x) = softmax(f(x) / (C - 1)) (Zhu et al., 2009, eq. 15)
+        if self.n_classes_ == 1:
+            return np.ones((len(decision), 1))
         if self.n_classes_ == 2:
             decision = np.stack([-decision, decision], axis=1) / 2
         else:
@@ -968,6 +1136,11 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         for decision in self.staged_decision_function(X):
             yield self._proba(decision)
 
+    def staged_score(self, X: object, y: object, sample_weight: object = None) -> Iterator[float]:
+        """The ensemble's (weighted) accuracy on ``(X, y)`` after each round."""
+        for y_pred in self.staged_predict(X):
+            yield accuracy_score(y, y_pred, sample_weight=sample_weight)
+
     def predict(self, X: object) -> np.ndarray:
         """The :math:`\\alpha`-weighted vote's label of every sample."""
         return self._labels(self.decision_function(X))
@@ -975,6 +1148,16 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: object) -> np.ndarray:
         """``softmax(decision / (C - 1))``, columns in ``classes_`` order."""
         return self._proba(self.decision_function(X))
+
+    def predict_log_proba(self, X: object) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        return np.log(self.predict_proba(X))
+
+
+def _normalized_in_log_space(w: np.ndarray, log_factor: np.ndarray) -> np.ndarray:
+    """``w * exp(log_factor)`` normalized to sum 1 without overflow (zero weights stay 0)."""
+    log_w = np.log(w, where=w > 0, out=np.full_like(w, -np.inf)) + log_factor * (w > 0)
+    return torch.from_numpy(log_w).softmax(dim=0).numpy()
 
 
 # ---------------------------------------------------------------------------------------
@@ -1006,6 +1189,15 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         model_: the trained ``nn.Sequential``.
         history_: its ``course_utils.training.History``.
         classes_, n_features_in_: as in scikit-learn.
+
+    Note:
+        An integer ``sample_weight`` is *not* the same as repeating samples, deliberately:
+        mini-batch SGD on repeated rows spreads the copies over several batches and makes
+        more steps per epoch. Only when one batch holds the whole training set are the two
+        the same loss, and then up to float32 rounding (scikit-learn's
+        ``check_sample_weight_equivalence`` asks for ``rtol=1e-7``). A single-class target
+        trains a one-output network that predicts that class with probability 1, as
+        scikit-learn's ``MLPClassifier`` fits one.
     """
 
     def __init__(
@@ -1043,13 +1235,11 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         """Train a fresh network on ``(X, y)`` weighted by ``sample_weight``; returns ``self``.
 
         Raises:
-            ValueError: bad data or weights, or fewer than two classes.
+            ValueError: bad data, targets (e.g. continuous) or weights.
         """
-        X, y = check_X_y(X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        self.n_features_in_ = X.shape[1]
-        if len(self.classes_) < 2:
-            raise ValueError(f"y must contain at least 2 classes, but got {len(self.classes_)}")
         x_t, y_t = torch.from_numpy(X), torch.from_numpy(y_encoded).long()
         weights = None
         if sample_weight is not None:
@@ -1066,11 +1256,17 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: object) -> np.ndarray:
-        """Softmax probabilities, ``(n_samples, n_classes)`` in ``classes_`` order."""
+        """Softmax probabilities, ``(n_samples, n_classes)`` in ``classes_`` order.
+
+        Raises:
+            NotFittedError: before ``fit``.
+            ValueError: ``X`` has another number of features than the training data.
+        """
         check_is_fitted(self)
-        x = torch.from_numpy(check_array(X, dtype=np.float32))
+        x = torch.from_numpy(validate_data(self, X, dtype=np.float32, reset=False))
         return member_probabilities([self.model_], x)[0].double().numpy()
 
     def predict(self, X: object) -> np.ndarray:
         """The most probable class of every sample."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]

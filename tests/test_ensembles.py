@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -460,34 +461,59 @@ ERRORS = {
     "alpha classes": (lambda: E.samme_alpha(0.2, 1), "n_classes must be an integer >= 2"),
     "alpha rate": (lambda: E.samme_alpha(0.2, 2, 0.0), "learning_rate must be positive"),
     "weight shape": (lambda: E.samme_round([0, 1], [0, 0], [1.0], n_classes=2),
-                     r"sample_weight must have shape \(2,\)"),
-    "weight sign": (lambda: E.weighted_error([0, 1], [0, 0], [1.0, -1.0]), "finite and non-negative"),
-    "weight zero": (lambda: E.weighted_error([0, 1], [0, 0], [0.0, 0.0]), "must not sum to zero"),
+                     re.escape("sample_weight.shape == (1,), expected (2,)!")),
+    "weight finite": (lambda: E.weighted_error([0, 1], [0, 0], [1.0, np.nan]),
+                      "Input sample_weight contains NaN or infinity"),
+    "weight sign": (lambda: E.weighted_error([0, 1], [0, 0], [1.0, -1.0]),
+                    "Negative values in data passed to `sample_weight`"),
+    "weight zero": (lambda: E.weighted_error([0, 1], [0, 0], [0.0, 0.0]),
+                    "Sample weights must contain at least one non-zero number"),
     "bagging n": (lambda: E.BaggingClassifier(n_estimators=0).fit(X_SMALL, Y_SMALL),
                   "'n_estimators' parameter of BaggingClassifier must be an int"),
     "bagging voting": (lambda: E.BaggingClassifier(voting="mean").fit(X_SMALL, Y_SMALL),
                        "voting must be 'soft' or 'hard'"),
     "bagging oob": (lambda: E.BaggingClassifier(bootstrap=False, oob_score=True).fit(X_SMALL, Y_SMALL),
                     "oob_score=True needs bootstrap=True"),
-    "bagging max_samples": (lambda: E.BaggingClassifier(max_samples=41).fit(X_SMALL, Y_SMALL),
-                            r"max_samples must be an int in \[1, n=40\]"),
-    "bagging weights": (lambda: E.BaggingClassifier(KNeighborsClassifier()).fit(
-        X_SMALL, Y_SMALL, np.ones(40)), "does not support sample_weight"),
+    "bagging max_samples": (lambda: E.BaggingClassifier(max_samples=1.5).fit(X_SMALL, Y_SMALL),
+                            r"'max_samples' parameter of BaggingClassifier must be None, an int"),
+    "bagging pasting size": (lambda: E.BaggingClassifier(max_samples=41, bootstrap=False)
+                             .fit(X_SMALL, Y_SMALL),
+                             "Effective max_samples=41 must be <= n_samples=40"),
+    "bagging weighted pasting": (lambda: E.BaggingClassifier(max_samples=3, bootstrap=False).fit(
+        X_SMALL, Y_SMALL, np.r_[np.ones(2), np.zeros(38)]),
+        r"Fewer non-zero entries in sample_weight \(2\) than max_samples=3"),
+    "bagging continuous y": (lambda: E.BaggingClassifier().fit(X_SMALL, np.linspace(0, 1, 40)),
+                             "Unknown label type: continuous"),
+    "bagging 3-D X": (lambda: E.BaggingClassifier().fit(np.ones((40, 2, 2)), Y_SMALL),
+                      "Found array with dim 3"),
     "ada n": (lambda: E.AdaBoostClassifier(n_estimators=0).fit(X_SMALL, Y_SMALL),
               "'n_estimators' parameter of AdaBoostClassifier must be an int"),
     "ada rate": (lambda: E.AdaBoostClassifier(learning_rate=0).fit(X_SMALL, Y_SMALL),
-                 "learning_rate must be positive"),
+                 r"'learning_rate' parameter of AdaBoostClassifier must be a float in the range "
+                 r"\(0.0, inf\)"),
     "ada estimator": (lambda: E.AdaBoostClassifier(KNeighborsClassifier()).fit(X_SMALL, Y_SMALL),
-                      "does not support sample_weight, which boosting needs"),
-    "ada one class": (lambda: E.AdaBoostClassifier().fit(X_SMALL, np.zeros(40)),
-                      "at least 2 classes"),
+                      "KNeighborsClassifier doesn't support sample_weight, which boosting needs"),
+    "ada continuous y": (lambda: E.AdaBoostClassifier().fit(X_SMALL, np.linspace(0, 1, 40)),
+                         "Unknown label type: continuous"),
     "ada chance": (lambda: E.AdaBoostClassifier(DummyClassifier(strategy="constant", constant=1))
-                   .fit(X_SMALL, np.r_[np.zeros(30), np.ones(10)]), "no better than chance"),
-    "torch one class": (lambda: E.TorchMLPClassifier().fit(X_SMALL, np.zeros(40)),
-                        "at least 2 classes"),
+                   .fit(X_SMALL, np.r_[np.zeros(30), np.ones(10)]),
+                   r"ensemble is worse than random, ensemble can not be fit: the first member's "
+                   r"weighted error 0.75 is >= 1 - 1/2"),
+    "ada features": (lambda: E.AdaBoostClassifier(n_estimators=2).fit(X_SMALL, Y_SMALL)
+                     .predict(X_SMALL[:, :3]), "X has 3 features, but AdaBoostClassifier is "
+                     "expecting 6 features as input"),
+    "torch continuous y": (lambda: E.TorchMLPClassifier().fit(X_SMALL, np.linspace(0, 1, 40)),
+                           "Unknown label type: continuous"),
+    "torch features": (lambda: E.TorchMLPClassifier(epochs=1).fit(X_SMALL, Y_SMALL)
+                       .predict(X_SMALL[:, :3]), "X has 3 features, but TorchMLPClassifier is "
+                       "expecting 6 features as input"),
+    "bagging features": (lambda: E.BaggingClassifier(n_estimators=2).fit(X_SMALL, Y_SMALL)
+                         .predict_proba(X_SMALL[:, :3]), "X has 3 features, but BaggingClassifier "
+                         "is expecting 6 features as input"),
 }
 
 
+@pytest.mark.filterwarnings("ignore:When fitting BaggingClassifier with sample_weight")
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_bad_input_raises_a_value_error_naming_the_rule(case):
     call, message = ERRORS[case]
@@ -636,3 +662,220 @@ def test_staged_curves_mark_rounds_and_size_curves_name_their_split():
                                       ylabel="validation accuracy")
     assert fig.axes[0].get_ylabel() == "validation accuracy"
     plt.close("all")
+
+
+# ---------------------------------------------------------------------------------------
+# scikit-learn's behaviour: the differences the upstream ports found, one test per fix
+# ---------------------------------------------------------------------------------------
+
+ESTIMATORS = {
+    "bagging": lambda: E.BaggingClassifier(DecisionTreeClassifier(max_depth=2), 3, random_state=0),
+    "adaboost": lambda: E.AdaBoostClassifier(n_estimators=3, random_state=0),
+    "torch": lambda: E.TorchMLPClassifier((4,), epochs=1, random_state=0),
+}
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_predicting_before_fit_raises_not_fitted_error(name, method):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        getattr(ESTIMATORS[name](), method)(X_SMALL)
+
+
+def test_adaboost_with_one_class_is_one_perfect_member_like_sklearn():
+    X, y = X_SMALL, np.full(40, 7)
+    ours = E.AdaBoostClassifier().fit(X, y)
+    ref = sklearn_samme().fit(X, y)
+    assert len(ours.estimators_) == len(ref.estimators_) == 1
+    np.testing.assert_array_equal(ours.predict_proba(X), ref.predict_proba(X))  # ones, (40, 1)
+    np.testing.assert_array_equal(ours.decision_function(X), ref.decision_function(X))
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("name", ["bagging", "torch"])
+def test_one_class_fits_and_predicts_that_class(name):
+    clf = ESTIMATORS[name]().fit(X_SMALL, np.full(40, "a"))
+    np.testing.assert_array_equal(clf.predict(X_SMALL), np.full(40, "a"))
+    np.testing.assert_allclose(clf.predict_proba(X_SMALL), np.ones((40, 1)))
+
+
+def test_bagging_votes_with_members_without_predict_proba_like_sklearn():
+    from sklearn.ensemble._bagging import _parallel_predict_proba
+    from sklearn.linear_model import Perceptron
+    from sklearn.svm import SVC
+
+    X, y = classification(3, seed=11, n=120)
+    for estimator in (SVC(), Perceptron(max_iter=20)):
+        bag = E.BaggingClassifier(estimator, 5, random_state=0).fit(X, y)
+        features = [np.arange(X.shape[1])] * 5
+        expected = _parallel_predict_proba(bag.estimators_, features, X, 3) / 5  # vote shares
+        np.testing.assert_allclose(bag.predict_proba(X), expected)
+        np.testing.assert_array_equal(bag.predict(X), expected.argmax(axis=1))
+
+
+def test_estimator_is_the_template_as_in_sklearn():
+    from sklearn.linear_model import Perceptron
+
+    template = Perceptron()
+    assert E.BaggingClassifier(template, 2).fit(X_SMALL, Y_SMALL).estimator_ is template
+    assert isinstance(E.BaggingClassifier(n_estimators=2).fit(X_SMALL, Y_SMALL).estimator_,
+                      DecisionTreeClassifier)
+    ada = E.AdaBoostClassifier(n_estimators=2).fit(X_SMALL, Y_SMALL)
+    assert ada.estimator_.get_params() == DecisionTreeClassifier(max_depth=1).get_params()
+
+
+@pytest.mark.parametrize("name", ["bagging", "adaboost"])
+def test_predict_log_proba_is_the_log_of_predict_proba(name):
+    clf = ESTIMATORS[name]().fit(X_SMALL, Y_SMALL)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(clf.predict_log_proba(X_SMALL), np.log(clf.predict_proba(X_SMALL)))
+
+
+def test_adaboost_staged_score_and_feature_importances_match_sklearn():
+    X, y = classification(3, seed=12)
+    weight = np.random.default_rng(0).integers(1, 5, size=len(y))
+    ours = E.AdaBoostClassifier(n_estimators=10, random_state=0).fit(X, y, sample_weight=weight)
+    ref = sklearn_samme(n_estimators=10, random_state=0).fit(X, y, sample_weight=weight)
+    np.testing.assert_allclose(list(ours.staged_score(X, y, weight)),
+                               list(ref.staged_score(X, y, weight)))
+    assert list(ours.staged_score(X, y))[-1] == pytest.approx(ours.score(X, y))
+    np.testing.assert_allclose(ours.feature_importances_, ref.feature_importances_, rtol=1e-10)
+
+
+def test_adaboost_feature_importances_need_members_that_have_them():
+    from sklearn.svm import SVC
+
+    ada = E.AdaBoostClassifier(SVC(), n_estimators=2).fit(X_SMALL, Y_SMALL)
+    with pytest.raises(AttributeError, match="Unable to compute feature importances"):
+        _ = ada.feature_importances_
+
+
+def test_bagging_decision_function_only_when_the_members_have_one():
+    from sklearn.svm import SVC
+
+    assert not hasattr(E.BaggingClassifier(DecisionTreeClassifier()).fit(X_SMALL, Y_SMALL),
+                       "decision_function")
+    bag = E.BaggingClassifier(SVC(), 4, random_state=0).fit(X_SMALL, Y_SMALL)
+    expected = np.mean([m.decision_function(X_SMALL) for m in bag.estimators_], axis=0)
+    np.testing.assert_allclose(bag.decision_function(X_SMALL), expected)
+
+
+class _RecordsFit(DummyClassifier):
+    """A member that remembers what fit received (with or without sample_weight)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.X_seen_, self.sample_weight_seen_ = X, sample_weight
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class _NoWeights(DummyClassifier):
+    def fit(self, X, y):
+        self.X_seen_ = X
+        return super().fit(X, y)
+
+
+def test_bagging_draws_in_proportion_to_sample_weight_as_counts_or_rows():
+    X, y = np.arange(100.0)[:, None], np.repeat([0, 1], 50)
+    weight = np.zeros(100)
+    weight[[4, 5, 60]] = [1.0, 2.0, 1.0]
+    bag = E.BaggingClassifier(_RecordsFit(), 30, max_samples=20, random_state=0)
+    bag.fit(X, y, sample_weight=weight)
+    drawn = np.concatenate(bag.estimators_samples_)
+    assert set(drawn) <= {4, 5, 60}
+    assert abs(np.mean(drawn == 5) - 0.5) < 0.1  # weight 2 of 4
+    for member, indices in zip(bag.estimators_, bag.estimators_samples_, strict=True):
+        np.testing.assert_array_equal(member.X_seen_, X)  # all rows, counts as weights
+        np.testing.assert_array_equal(member.sample_weight_seen_, np.bincount(indices, minlength=100))
+    rows = E.BaggingClassifier(_NoWeights(), 3, max_samples=20, random_state=0)
+    rows.fit(X, y, sample_weight=weight)
+    for member, indices in zip(rows.estimators_, rows.estimators_samples_, strict=True):
+        np.testing.assert_array_equal(member.X_seen_, X[indices])
+
+
+def test_bagging_without_weights_fits_members_on_their_rows():
+    bag = E.BaggingClassifier(_RecordsFit(), 3, random_state=0).fit(X_SMALL, Y_SMALL)
+    for member, indices in zip(bag.estimators_, bag.estimators_samples_, strict=True):
+        np.testing.assert_array_equal(member.X_seen_, X_SMALL[indices])
+        assert member.sample_weight_seen_ is None
+
+
+def test_bagging_float_max_samples_is_a_fraction_of_the_weight_sum():
+    weight = np.full(40, 2.0)
+    bag = E.BaggingClassifier(n_estimators=2, max_samples=0.5, random_state=0)
+    bag.fit(X_SMALL, Y_SMALL, sample_weight=weight)
+    assert [len(s) for s in bag.estimators_samples_] == [40, 40]  # 0.5 * sum(w) = 40
+    bag.fit(X_SMALL, Y_SMALL)
+    assert [len(s) for s in bag.estimators_samples_] == [20, 20]  # 0.5 * n
+    bag.set_params(max_samples=60).fit(X_SMALL, Y_SMALL)  # an int may exceed n with replacement
+    assert [len(s) for s in bag.estimators_samples_] == [60, 60]
+
+
+def test_bagging_warns_about_few_fractional_draws():
+    bag = E.BaggingClassifier(n_estimators=1, max_samples=1.0)
+    with pytest.warns(UserWarning, match=r"max_samples=1.0 when the total sum of sample weights is "
+                                         r"0.5 results in a low number \(1\) of bootstrap samples"):
+        bag.fit(X_SMALL, Y_SMALL, sample_weight=np.full(40, 1 / 80))
+
+
+def test_bagging_warns_that_weights_want_bootstrap():
+    bag = E.BaggingClassifier(n_estimators=1, bootstrap=False)
+    with pytest.warns(UserWarning, match="it is recommended to use bootstrap=True, got False"):
+        bag.fit(X_SMALL, Y_SMALL, sample_weight=np.ones(40))
+
+
+def test_bagging_warns_when_samples_have_no_out_of_bag_prediction():
+    bag = E.BaggingClassifier(n_estimators=1, oob_score=True, random_state=0)
+    with pytest.warns(UserWarning, match="Some inputs do not have OOB scores"):
+        bag.fit(X_SMALL, Y_SMALL)
+    unseen = np.isin(np.arange(40), bag.estimators_samples_[0])
+    assert np.isnan(bag.oob_decision_function_[unseen]).all()
+    assert not np.isnan(bag.oob_decision_function_[~unseen]).any()
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")
+def test_adaboost_warns_and_stops_when_weights_overflow_like_sklearn():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(UserWarning, match="Sample weights have reached infinite values"):
+        ours = E.AdaBoostClassifier(n_estimators=30, learning_rate=23.0, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="Sample weights have reached infinite values"):
+        ref = sklearn_samme(n_estimators=30, learning_rate=23.0, random_state=0).fit(X, y)
+    assert len(ours.estimators_) == len(ref.estimators_) < 30
+    np.testing.assert_allclose(ours.estimator_weights_, ref.estimator_weights_, rtol=1e-10)
+    assert ours.sample_weights_.shape == (len(ours.estimators_) + 1, len(y))
+    np.testing.assert_allclose(ours.sample_weights_.sum(axis=1), 1.0)
+
+
+def test_bagging_leaves_missing_values_to_its_members_and_takes_their_allow_nan_tag():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    X = X_SMALL.copy()
+    X[::7, 1] = np.nan
+    bag = E.BaggingClassifier(make_pipeline(SimpleImputer(), LogisticRegression()), 2, random_state=0)
+    assert bag.fit(X, Y_SMALL).predict_proba(X).shape == (40, 2)
+    assert E.BaggingClassifier(HistGradientBoostingClassifier()).__sklearn_tags__().input_tags.allow_nan
+    assert not E.BaggingClassifier(LogisticRegression()).__sklearn_tags__().input_tags.allow_nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        E.BaggingClassifier(LogisticRegression(), 2).fit(X, Y_SMALL)
+
+
+def test_adaboost_passes_n_dimensional_x_to_its_members():
+    X, y = np.random.default_rng(0).normal(size=(30, 3, 3)), np.r_[np.zeros(20), np.ones(10)]
+    ada = E.AdaBoostClassifier(DummyClassifier(strategy="most_frequent")).fit(X, y)
+    assert ada.n_features_in_ == 3 and ada.predict_proba(X).shape == (30, 2)
+
+
+def test_torch_integer_weights_equal_repeated_rows_only_up_to_float32_in_one_batch():
+    # the deliberate difference behind the skipped check_sample_weight_equivalence (class Note)
+    rng = np.random.default_rng(42)
+    X, y = rng.random((15, 6)).astype(np.float32), rng.integers(0, 3, size=15)
+    counts = rng.integers(0, 5, size=15)
+    clf = E.TorchMLPClassifier((8,), epochs=5, batch_size=100, random_state=0)
+    weighted = clone(clf).fit(X, y, sample_weight=counts).predict_proba(X)
+    repeated = clone(clf).fit(X.repeat(counts, axis=0), y.repeat(counts)).predict_proba(X)
+    np.testing.assert_allclose(weighted, repeated, atol=1e-6)

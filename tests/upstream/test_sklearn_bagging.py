@@ -29,7 +29,7 @@ from itertools import cycle
 
 import numpy as np
 import pytest
-from _upstream_impl import course_differs, impl, not_claimed
+from _upstream_impl import impl, not_claimed
 from sklearn import config_context
 from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
@@ -66,11 +66,6 @@ perm = rng.permutation(diabetes.target.size)
 diabetes.data = diabetes.data[perm]
 diabetes.target = diabetes.target[perm]
 
-_NO_PROBA = course_differs("members without predict_proba (Perceptron, SVC) fail soft voting; "
-                           "sklearn falls back to the members' predict votes")
-
-
-@_NO_PROBA
 def test_classification():
     # Check classification for various parameter settings.
     rng = check_random_state(0)
@@ -119,7 +114,6 @@ def test_feature_subsampling_tests():
     pass
 
 
-@course_differs("no predict_log_proba method")
 def test_probability():
     # Predict probabilities.
     rng = check_random_state(0)
@@ -149,8 +143,6 @@ def test_probability():
         )
 
 
-@course_differs("no 'Some inputs do not have OOB scores' warning when too few estimators leave samples "
-                "without an out-of-bag prediction")
 def test_oob_score_classification():
     # Check that oob prediction is a good estimation of the generalization
     # error.
@@ -213,7 +205,6 @@ def test_gridsearch():
     GridSearchCV(BaggingClassifier(SVC()), parameters, scoring="roc_auc").fit(X, y)
 
 
-@course_differs("no estimator_ attribute")
 def test_estimator():
     # Check estimator and its default values.
     rng = check_random_state(0)
@@ -242,7 +233,6 @@ def test_warm_start_tests():
     pass
 
 
-@course_differs("bagging sample_weight semantics: no 'it is recommended to use bootstrap=True' warning")
 def test_warning_bootstrap_sample_weight():
     X, y = iris.data, iris.target
     sample_weight = np.ones_like(y)
@@ -253,8 +243,6 @@ def test_warning_bootstrap_sample_weight():
     # (BaggingRegressor half: not claimed)
 
 
-@course_differs("bagging sample_weight / float max_samples semantics: a float max_samples is a fraction "
-                "of n_samples, not of sum(sample_weight); no warning / error for these combinations")
 def test_invalid_sample_weight_max_samples_bootstrap_combinations():
     X, y = iris.data, iris.target
 
@@ -309,17 +297,11 @@ class EstimatorRejectingSampleWeight(BaseEstimator):
         pass
 
 
-_SW_DRAW = course_differs("bagging sample_weight semantics: indices are drawn uniformly (not in proportion "
-                          "to sample_weight), weights are sliced, not turned into counts, and a member "
-                          "without sample_weight is an error")
-
-
 @pytest.mark.parametrize("bagging_class", [BaggingClassifier])
 @pytest.mark.parametrize("accept_sample_weight", [False, True])
 @pytest.mark.parametrize("metadata_routing", [
     False, pytest.param(True, marks=not_claimed("metadata routing"))])
 @pytest.mark.parametrize("max_samples", [10, 0.8])
-@_SW_DRAW
 def test_draw_indices_using_sample_weight(bagging_class, accept_sample_weight, metadata_routing, max_samples):
     X = np.arange(100).reshape(-1, 1)
     y = np.repeat([0, 1], 50)
@@ -388,7 +370,6 @@ def replace(X):
     return X
 
 
-@course_differs("X with None/NaN/inf is rejected by check_X_y even when the member pipeline handles it")
 def test_bagging_classifier_with_missing_inputs():
     # Check that BaggingClassifier can accept X with missing/infinite data
     X = np.array(
@@ -424,8 +405,7 @@ def test_bagging_classifier_with_missing_inputs():
 @pytest.mark.parametrize(
     "bagging, expected_allow_nan",
     [
-        pytest.param(BaggingClassifier(HistGradientBoostingClassifier(max_iter=1)), True,
-                     marks=course_differs("allow_nan tag not inherited from the member")),
+        (BaggingClassifier(HistGradientBoostingClassifier(max_iter=1)), True),
         (BaggingClassifier(LogisticRegression()), False),
     ],
 )

@@ -7,10 +7,12 @@ this file is the usage shown in its parametrize_with_checks docstring.
 
 Estimators: ``BaggingClassifier(estimator=DecisionTreeClassifier(max_depth=3), n_estimators=3)``,
 ``AdaBoostClassifier(n_estimators=5)`` and the MLP (course: ``TorchMLPClassifier(hidden_sizes=(8,),
-epochs=5)``; real: scikit-learn's ``MLPClassifier(hidden_layer_sizes=(8,))`` stands in, as the real
-libraries have no TorchMLPClassifier). Course differences are strict xfails through
+epochs=20)``, enough SGD steps to fit the checks' blobs; real: scikit-learn's
+``MLPClassifier(hidden_layer_sizes=(8,))`` stands in, as the real libraries have no
+TorchMLPClassifier). Course differences are strict xfails through
 ``expected_failed_checks`` + ``xfail_strict=True`` (empty with COURSE_UPSTREAM=real).
-Skipped: nothing beyond what scikit-learn itself skips from the estimators' tags.
+Skipped: what scikit-learn itself skips from the estimators' tags; for the course only, the
+deliberate differences in ``COURSE_DELIBERATE`` (each documented in its class's Note).
 """
 
 from functools import partial
@@ -28,32 +30,24 @@ pytestmark = pytest.mark.upstream
 ESTIMATORS = [
     impl.BaggingClassifier(estimator=DecisionTreeClassifier(max_depth=3), n_estimators=3),
     impl.AdaBoostClassifier(n_estimators=5),
-    impl.make_mlp(hidden_sizes=(8,), epochs=5, random_state=0),
+    impl.make_mlp(hidden_sizes=(8,), epochs=20, random_state=0),
 ]
 
-# {estimator class name: {check name: how the course differs}}
-_UNFITTED = "predict before fit raises AttributeError ('no attribute classes_'), not NotFittedError"
-_CONTINUOUS = "continuous targets are accepted as classes (no 'Unknown label type' ValueError)"
-_ONE_SAMPLE = ("a one-sample (single-class) fit raises 'y must contain at least 2 classes', matching none "
-               "of sklearn's '1 sample' / '1 class' / 'one class' messages")
-_N_FEATURES = ("predict with a different number of features raises torch's RuntimeError (mat1 and mat2 "
-               "shapes cannot be multiplied), not a ValueError from an n_features_in_ check")
-COURSE_DIFFERENCES: dict[str, dict[str, str]] = {
+# {estimator class name: {check name: how the course differs}}: strict xfails
+COURSE_DIFFERENCES: dict[str, dict[str, str]] = {}
+
+# {estimator class name: {check name: why}}: deliberate differences, documented in the class
+# docstring's Note; skipped for the course (run with COURSE_UPSTREAM=real)
+COURSE_DELIBERATE: dict[str, dict[str, str]] = {
     "BaggingClassifier": {
-        "check_estimators_unfitted": _UNFITTED,
-        "check_classifiers_regression_target": _CONTINUOUS,
-    },
-    "AdaBoostClassifier": {
-        "check_fit2d_1sample": _ONE_SAMPLE,
+        "check_dtype_object": (
+            "deliberate: unweighted members fit on their drawn rows only, so a bad row no member "
+            "draws is never converted (flaky, ~5 %, at random_state=None; BaggingClassifier Note)"),
     },
     "TorchMLPClassifier": {
-        "check_estimators_unfitted": _UNFITTED,
-        "check_n_features_in_after_fitting": _N_FEATURES,
-        "check_classifiers_train": _N_FEATURES,
         "check_sample_weight_equivalence_on_dense_data": (
-            "weighted mini-batch SGD is not equivalent to fitting on repeated / removed samples"),
-        "check_classifiers_regression_target": _CONTINUOUS,
-        "check_fit2d_1sample": _ONE_SAMPLE,
+            "deliberate: weighted mini-batch SGD equals repeated samples only up to float32 "
+            "rounding, not the check's rtol=1e-7 (TorchMLPClassifier Note)"),
     },
 }
 
@@ -87,6 +81,9 @@ def _name(check):
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks, xfail_strict=True)
 def test_sklearn_compatible_estimator(estimator, check):
+    deliberate = COURSE_DELIBERATE.get(type(estimator).__name__, {}).get(_name(check))
+    if deliberate is not None and not REAL:
+        pytest.skip(f"course differs, {deliberate}")
     upstream_reason = _sklearn_expected_failures(estimator).get(_name(check))
     if upstream_reason is None:
         check(estimator)

@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 import pytest
-from _upstream_impl import course_differs, impl, not_claimed
+from _upstream_impl import impl, not_claimed
 from sklearn import datasets
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -63,7 +63,6 @@ def global_random_seed():
     return 42
 
 
-@course_differs("a single-class target raises ValueError in fit (sklearn fits and predicts proba 1)")
 def test_oneclass_adaboost_proba():
     # Test predict_proba robustness for one class label input.
     # In response to issue #7501
@@ -111,7 +110,6 @@ def test_iris():
     assert len(set(est.random_state for est in clf.estimators_)) == len(clf.estimators_)
 
 
-@course_differs("no staged_score method")
 def test_staged_predict():
     # Check staged predictions.
     rng = np.random.RandomState(0)
@@ -168,7 +166,6 @@ def test_pickle():
     # (Adaboost regressor half: not claimed)
 
 
-@course_differs("no feature_importances_ attribute")
 def test_importances():
     # Check variable importances.
     X, y = datasets.make_classification(
@@ -190,8 +187,6 @@ def test_importances():
     assert (importances[:3, np.newaxis] >= importances[3:]).all()
 
 
-@course_differs("wrong-length sample_weight: message 'sample_weight must have shape (6,) ...', "
-                "not sklearn's 'sample_weight.shape == (1,), expected (6,)'")
 def test_adaboost_classifier_sample_weight_error():
     # Test that it gives proper exception on incorrect sample weight.
     clf = AdaBoostClassifier()
@@ -200,8 +195,6 @@ def test_adaboost_classifier_sample_weight_error():
         clf.fit(X, y_class, sample_weight=np.asarray([-1]))
 
 
-@course_differs("a first member no better than chance raises 'no better than chance', not "
-                "sklearn's 'worse than random'")
 def test_estimator():
     # Test different estimators.
     from sklearn.ensemble import RandomForestClassifier
@@ -224,9 +217,6 @@ def test_estimator():
         clf.fit(X_fail, y_fail)
 
 
-@course_differs("at learning_rate=23 the weights overflow and a member's fit raises ValueError "
-                "('Input sample_weight contains NaN'); sklearn warns 'Sample weights have reached "
-                "infinite values'")
 def test_sample_weights_infinite():
     msg = "Sample weights have reached infinite values"
     clf = AdaBoostClassifier(n_estimators=30, learning_rate=23.0)
@@ -239,7 +229,6 @@ def test_sparse_classification():
     pass
 
 
-@course_differs("n-dimensional X (51, 3, 3) is rejected by check_X_y; sklearn passes it to the members")
 def test_multidimensional_X():
     """
     Check that the AdaBoost estimators can work with n-dimensional
@@ -258,8 +247,6 @@ def test_multidimensional_X():
     # (AdaBoostRegressor(DummyRegressor()) half: not claimed)
 
 
-@course_differs("message 'estimator X does not support sample_weight, ...', not sklearn's "
-                "'X doesn't support sample_weight'")
 def test_adaboostclassifier_without_sample_weight():
     X, y = iris.data, iris.target
     estimator = NoSampleWeightWrapper(DummyClassifier())
@@ -282,8 +269,6 @@ def test_adaboost_consistent_predict():
     assert_array_equal(np.argmax(model.predict_proba(X_test), axis=1), model.predict(X_test))
 
 
-@course_differs("negative sample_weight message 'sample_weight must be finite and non-negative ...', "
-                "not sklearn's 'Negative values in data passed to `sample_weight`'")
 @pytest.mark.parametrize("model, X, y", [(AdaBoostClassifier(), iris.data, iris.target)])
 def test_adaboost_negative_weight_error(model, X, y):
     sample_weight = np.ones_like(y)
@@ -294,7 +279,6 @@ def test_adaboost_negative_weight_error(model, X, y):
         model.fit(X, y, sample_weight=sample_weight)
 
 
-@course_differs("no feature_importances_ attribute")
 def test_adaboost_numerically_stable_feature_importance_with_small_weights():
     """Check that we don't create NaN feature importance with numerically
     instable inputs.
