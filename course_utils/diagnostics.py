@@ -335,7 +335,8 @@ def probe_stack(
             raise ValueError(f"{name} must be at least 1, but got {value}")
     layers: list[nn.Module] = []
     for _ in range(depth):
-        layers += [nn.Linear(width, width, bias=False), modules[activation]()]
+        # skip_init: no default draws from the global generator (init_model fills them)
+        layers += [nn.utils.skip_init(nn.Linear, width, width, bias=False), modules[activation]()]
     model = nn.Sequential(*layers)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(n_samples, width, generator=generator)

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course_utils.normalization import is_normalization_module
+
 __all__ = [
     "DropoutMode",
     "Dropout",
@@ -248,8 +250,9 @@ def mc_dropout_predict(model: nn.Module, x: Tensor, n_samples: int) -> Tensor:
 
 def _activation_index(model: nn.Sequential, layer: int) -> int:
     """Position in ``model`` of its ``layer``-th hidden activation function."""
-    skip = (nn.Linear, nn.Dropout, Dropout, nn.BatchNorm1d, nn.LayerNorm)
-    found = [i for i, module in enumerate(model) if not isinstance(module, skip)]
+    skip = (nn.Linear, nn.Dropout, Dropout)
+    found = [i for i, module in enumerate(model)
+             if not (isinstance(module, skip) or is_normalization_module(module))]
     if not -len(found) <= layer < len(found):
         raise ValueError(f"layer must be in [-{len(found)}, {len(found)}), but got {layer}")
     return found[layer]

@@ -35,8 +35,10 @@ Note:
     Zero-element tensors are a no-op, as in PyTorch: the Kaiming and LeCun initializers
     warn ("Initializing zero-element tensors is a no-op") like ``torch.nn.init.kaiming_*``;
     the Xavier ones return silently like ``torch.nn.init.xavier_*`` (which, unlike this
-    module, divide by zero on a ``(0, 0)`` tensor). ``normal_`` and ``uniform_`` raise
-    ``ValueError`` where PyTorch raises ``RuntimeError`` (negative std, ``a > b``).
+    module, divide by zero on a ``(0, 0)`` tensor). For a negative std or ``a > b``,
+    where PyTorch raises ``RuntimeError``, ``normal_`` and ``uniform_`` raise
+    :class:`course_utils.errors.InvalidArgumentError`, both a ``ValueError`` and a
+    ``RuntimeError``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from typing import Literal
 
 import torch
 from torch import Tensor, nn
+
+from course_utils.errors import InvalidArgumentError
 
 __all__ = [
     "fan_in_and_fan_out",
@@ -215,7 +219,8 @@ def normal_(
         ``tensor``, filled.
 
     Raises:
-        ValueError: ``std < 0``.
+        course_utils.errors.InvalidArgumentError: ``std < 0`` (a ``ValueError``, and a
+            ``RuntimeError`` as torch raises).
 
     Examples:
         >>> w = normal_(torch.empty(100, 100), std=0.01, generator=torch.Generator().manual_seed(0))
@@ -223,7 +228,7 @@ def normal_(
         0.01
     """
     if std < 0:
-        raise ValueError(f"std must be non-negative, but got {std}")
+        raise InvalidArgumentError(f"std must be non-negative, but got {std}")
     with torch.no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
@@ -243,7 +248,8 @@ def uniform_(
         ``tensor``, filled.
 
     Raises:
-        ValueError: ``a > b``.
+        course_utils.errors.InvalidArgumentError: ``a > b`` (a ``ValueError``, and a
+            ``RuntimeError`` as torch raises).
 
     Examples:
         >>> w = uniform_(torch.empty(1000), -0.1, 0.1)
@@ -251,7 +257,7 @@ def uniform_(
         True
     """
     if a > b:
-        raise ValueError(f"uniform_ expects a <= b, but got a={a}, b={b}")
+        raise InvalidArgumentError(f"uniform_ expects a <= b, but got a={a}, b={b}")
     with torch.no_grad():
         return tensor.uniform_(a, b, generator=generator)
 

@@ -73,7 +73,9 @@ def mlp(
         norm_position: normalize the pre-activation (``"before"``, as the BN paper does) or
             the activation's output (``"after"``).
         dropout_layer: factory for the dropout module (``course_utils.dropout.Dropout``).
-        generator: randomness for ``init``.
+        generator: randomness for ``init``. With ``init`` given, building the network
+            leaves torch's global generator as it was; with None, PyTorch's default
+            initialization draws from it.
 
     Returns:
         An ``nn.Sequential`` whose output is the logits.
@@ -93,6 +95,20 @@ def mlp(
     if norm_position not in ("before", "after"):
         raise ValueError(f"norm_position must be 'before' or 'after', but got {norm_position!r}")
     make_norm = _norm_factory(norm)
+    if init is None:  # PyTorch's default initialization draws from the global generator
+        return _build_mlp(sizes, activation, make_norm, dropout, bias, norm_position, dropout_layer)
+    # the default draws are overwritten: make them in a fork, leaving the global state as it was
+    with torch.random.fork_rng(devices=[]):
+        model = _build_mlp(sizes, activation, make_norm, dropout, bias, norm_position,
+                           dropout_layer)
+    init_model(model, init, generator=generator)
+    return model
+
+
+def _build_mlp(
+    sizes: Sequence[int], activation: str, make_norm: NormFactory | None, dropout: float,
+    bias: bool, norm_position: str, dropout_layer: Callable[[float], nn.Module],
+) -> nn.Sequential:
     layers: list[nn.Module] = []
     for width_in, width_out in zip(sizes[:-2], sizes[1:-1], strict=True):
         layers.append(nn.Linear(width_in, width_out, bias=bias))
@@ -104,7 +120,4 @@ def mlp(
         if dropout > 0:
             layers.append(dropout_layer(dropout))
     layers.append(nn.Linear(sizes[-2], sizes[-1], bias=bias))
-    model = nn.Sequential(*layers)
-    if init is not None:
-        init_model(model, init, generator=generator)
-    return model
+    return nn.Sequential(*layers)

@@ -45,8 +45,10 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import torch
+import torch.autograd.forward_ad as fwAD
 from torch import Tensor, nn
 
+from course_utils.errors import InvalidArgumentError, ShapeError
 from course_utils.models import ACTIVATIONS
 from course_utils.training import fit
 
@@ -73,6 +75,19 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 # The functional core
 # ---------------------------------------------------------------------------------------
+
+
+_REDUCED_FLOATS = (torch.float16, torch.bfloat16)
+
+
+def _upcast(t: Tensor | None) -> Tensor | None:
+    """float16 / bfloat16 to float32 (what torch's CPU kernels accumulate in), else as is."""
+    return t.float() if t is not None and t.dtype in _REDUCED_FLOATS else t
+
+
+def _has_tangent(t: Tensor | None) -> bool:
+    """True for a forward-mode dual tensor (inside ``torch.autograd.forward_ad.dual_level``)."""
+    return t is not None and fwAD.unpack_dual(t).tangent is not None
 
 
 def _channel_dims(x: Tensor) -> tuple[int, ...]:
@@ -105,9 +120,9 @@ def _check_channels(x: Tensor, named: dict[str, Tensor | None]) -> None:
     channels = x.shape[1] if x.dim() > 1 else 0
     for name, tensor in named.items():
         if tensor is not None and tensor.numel() != channels:
-            # torch's wording (a RuntimeError there), e.g. "running_mean should contain 3
-            # elements not 4": the input has 3 channels, the layer was built for 4
-            raise ValueError(f"{name} should contain {channels} elements not {tensor.numel()}")
+            # torch's wording, e.g. "running_mean should contain 3 elements not 4": the
+            # input has 3 channels, the layer was built for 4
+            raise ShapeError(f"{name} should contain {channels} elements not {tensor.numel()}")
 
 
 def batch_statistics(x: Tensor) -> tuple[Tensor, Tensor]:
@@ -141,7 +156,12 @@ def _update_running_stats(
     running_mean: Tensor, running_var: Tensor, mean: Tensor, var: Tensor, count: int,
     momentum: float,
 ) -> None:
-    """``running <- (1 - momentum) * running + momentum * batch``, with the unbiased var."""
+    """``running <- (1 - momentum) * running + momentum * batch``, with the unbiased var.
+
+    An empty batch (``count == 0``) has no statistics and leaves the estimates unchanged.
+    """
+    if count == 0:
+        return
     unbiased_var = var * (count / (count - 1))
     running_mean.mul_(1.0 - momentum).add_(mean.detach(), alpha=momentum)
     running_var.mul_(1.0 - momentum).add_(unbiased_var.detach(), alpha=momentum)
@@ -183,6 +203,11 @@ def batch_norm(
     In evaluation the running estimates are used instead, so the output of a sample does
     not depend on the rest of the batch. Then :math:`y = \\gamma\\hat x + \\beta`.
 
+    As in torch's CPU kernel, a float16 or bfloat16 input is normalized in float32 and the
+    result returned in the input's dtype (also with float32 parameters and statistics); an
+    empty batch (``N = 0``) returns an empty output and leaves the running estimates as
+    they are.
+
     Args:
         input: ``(N, C)`` or ``(N, C, *)``.
         running_mean, running_var: ``(C,)`` running estimates, or None.
@@ -196,9 +221,16 @@ def batch_norm(
 
     Raises:
         ValueError: a batch with one value per channel in training, a non-positive ``eps``
-            in training (negative in evaluation), missing running statistics in evaluation,
-            or statistics or affine parameters whose size is not the number of channels
-            (torch's messages).
+            in training (negative in evaluation) (torch's messages).
+        course_utils.errors.ShapeError: statistics or affine parameters whose size is not
+            the number of channels (torch's message, which names the parameter; a
+            ``ValueError`` and a ``RuntimeError``, as torch raises).
+        course_utils.errors.InvalidArgumentError: missing running statistics in evaluation
+            (torch's message; a ``ValueError`` and a ``RuntimeError``).
+        RuntimeError: in evaluation, forward-mode (dual) tangents on ``running_mean`` or
+            ``running_var`` together with a tangent on ``input``, ``weight`` or ``bias``
+            (torch's message: batch norm is not differentiable with respect to the running
+            statistics).
 
     Note:
         ``momentum=0.1`` here means "10 % new batch, 90 % old estimate"; texts that write
@@ -213,20 +245,58 @@ def batch_norm(
     if not training:
         for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
             if tensor is None:
-                raise ValueError(f"{name} must be defined in evaluation mode")
-        return _normalize(input, running_mean, running_var, weight, bias, eps)
-    mean, var = batch_statistics(input)
-    if running_mean is not None and running_var is not None:
-        count = input.numel() // input.shape[1]
-        _update_running_stats(running_mean, running_var, mean, var, count, momentum)
-    return _normalize(input, mean, var, weight, bias, eps)
+                raise InvalidArgumentError(f"{name} must be defined in evaluation mode")
+        running_mean, running_var = _running_stats_for_eval(
+            running_mean, running_var, (input, weight, bias))
+    x, weight, bias = _upcast(input), _upcast(weight), _upcast(bias)
+    if training:
+        mean, var = batch_statistics(x)
+        if running_mean is not None and running_var is not None:
+            count = x.numel() // x.shape[1] if x.shape[1] else 0
+            _update_running_stats(running_mean, running_var, mean, var, count, momentum)
+    else:
+        mean, var = _upcast(running_mean), _upcast(running_var)
+    out = _normalize(x, mean, var, weight, bias, eps)
+    return out.to(input.dtype) if input.dtype in _REDUCED_FLOATS else out
 
 
-def _normalized_dims(x: Tensor, normalized_shape: tuple[int, ...]) -> tuple[int, ...]:
+def _running_stats_for_eval(
+    running_mean: Tensor, running_var: Tensor, differentiable: tuple[Tensor | None, ...]
+) -> tuple[Tensor, Tensor]:
+    """The running statistics without their forward-mode tangents, as torch uses them.
+
+    Batch norm is not differentiable with respect to its running statistics: torch ignores
+    their tangents, and refuses them when a tangent flows in through the input or the
+    affine parameters.
+    """
+    if not (_has_tangent(running_mean) or _has_tangent(running_var)):
+        return running_mean, running_var
+    if any(_has_tangent(t) for t in differentiable):
+        raise RuntimeError(
+            "batch_norm is not differentiable wrt running_mean and running_var, they cannot "
+            "have forward grad defined"
+        )
+    return fwAD.unpack_dual(running_mean).primal, fwAD.unpack_dual(running_var).primal
+
+
+def _normalized_dims(
+    x: Tensor, normalized_shape: tuple[int, ...], affine: dict[str, Tensor | None]
+) -> tuple[int, ...]:
+    """The trailing dimensions to normalize over, after torch's checks (and wording)."""
     k = len(normalized_shape)
-    if k == 0 or x.dim() < k or tuple(x.shape[-k:]) != normalized_shape:
-        # torch's wording (a RuntimeError there)
-        raise ValueError(
+    if k == 0:
+        raise ShapeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            f"one element, but got normalized_shape = {list(normalized_shape)}"
+        )
+    for name, tensor in affine.items():
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise ShapeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(tensor.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
+    if x.dim() < k or tuple(x.shape[-k:]) != normalized_shape:
+        raise ShapeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
             f"{list(x.shape)}"
@@ -250,7 +320,9 @@ def layer_norm(
         \\quad y_j = \\gamma_j \\frac{x_j - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta_j
 
     (Ba et al., 2016). No batch statistics, no running estimates: the same computation in
-    training and evaluation, and a batch of one is fine.
+    training and evaluation, and a batch of one is fine. As in torch's CPU kernel, a
+    float16 or bfloat16 input is normalized in float32 and the result returned in the
+    input's dtype (also with float32 ``weight`` and ``bias``).
 
     Args:
         input: ``(*, *normalized_shape)``.
@@ -263,20 +335,32 @@ def layer_norm(
         A tensor shaped like ``input``.
 
     Raises:
-        ValueError: the input's trailing shape is not ``normalized_shape`` (torch's message)
-            or ``eps`` is negative.
+        ValueError: ``eps`` is negative.
+        course_utils.errors.ShapeError: an empty ``normalized_shape``, a ``weight`` or
+            ``bias`` not of shape ``normalized_shape``, or an input whose trailing shape is
+            not ``normalized_shape`` (torch's messages; a ``ValueError`` and a
+            ``RuntimeError``, as torch raises).
+
+    Examples:
+        >>> x = torch.tensor([[1.0, 2.0, 3.0]])
+        >>> [round(v, 3) for v in layer_norm(x, (3,)).flatten().tolist()]
+        [-1.225, 0.0, 1.225]
+        >>> y = layer_norm(x.to(torch.bfloat16), (3,))  # float32 inside, rounded once
+        >>> y.dtype, torch.equal(y, layer_norm(x, (3,)).to(torch.bfloat16))
+        (torch.bfloat16, True)
     """
     if eps < 0:
         raise ValueError(f"layer_norm eps must be non-negative, but got {eps}")
-    dims = _normalized_dims(input, tuple(normalized_shape))
-    mean = input.mean(dim=dims, keepdim=True)
-    var = (input - mean).square().mean(dim=dims, keepdim=True)
-    out = (input - mean) * torch.rsqrt(var + eps)
+    dims = _normalized_dims(input, tuple(normalized_shape), {"weight": weight, "bias": bias})
+    x, weight, bias = _upcast(input), _upcast(weight), _upcast(bias)
+    mean = x.mean(dim=dims, keepdim=True)
+    var = (x - mean).square().mean(dim=dims, keepdim=True)
+    out = (x - mean) * torch.rsqrt(var + eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
+    return out.to(input.dtype) if input.dtype in _REDUCED_FLOATS else out
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,7 +396,9 @@ def batch_norm_forward(
         ``(y, cache)``.
 
     Raises:
-        ValueError: one value per channel, ``eps <= 0``, or parameters of the wrong size.
+        ValueError: one value per channel or ``eps <= 0``.
+        course_utils.errors.ShapeError: ``gamma`` or ``beta`` of the wrong size (also a
+            ``RuntimeError``).
 
     Examples:
         >>> y, cache = batch_norm_forward(torch.tensor([[4.0], [5.0], [6.0]]),
@@ -357,11 +443,12 @@ def batch_norm_backward(dout: Tensor, cache: BatchNormCache) -> tuple[Tensor, Te
         ``(dx, dgamma, dbeta)``.
 
     Raises:
-        ValueError: ``dout``'s shape differs from the cached forward output's.
+        course_utils.errors.ShapeError: ``dout``'s shape differs from the cached forward
+            output's (a ``ValueError``, and a ``RuntimeError`` like autograd's shape mismatch).
     """
     x_hat, inv_std, gamma = cache
     if dout.shape != x_hat.shape:
-        raise ValueError(
+        raise ShapeError(
             f"dout must have the forward output's shape {tuple(x_hat.shape)}, but got "
             f"{tuple(dout.shape)}"
         )
@@ -533,8 +620,11 @@ class BatchNorm1d(_BatchNorm):
     Raises:
         ValueError: ``num_features`` not a positive integer or ``momentum`` outside [0, 1]
             (torch accepts these and fails later, or silently); in ``forward``, the input's
-            dimension (``expected 2D or 3D input (got 4D input)``), a training batch of one
-            and the other errors of :func:`batch_norm`, with torch's messages.
+            dimension (``expected 2D or 3D input (got 4D input)``) and a training batch of
+            one, with torch's messages.
+        course_utils.errors.ShapeError: in ``forward``, an input whose number of channels
+            is not ``num_features`` (torch's message, e.g. ``running_mean should contain 3
+            elements not 4``; a ``ValueError`` and a ``RuntimeError``, as torch raises).
 
     Examples:
         >>> BatchNorm1d(4)
@@ -558,6 +648,7 @@ class BatchNorm2d(_BatchNorm):
 
     Raises:
         ValueError: as :class:`BatchNorm1d`, with ``expected 4D input (got 2D input)``.
+        course_utils.errors.ShapeError: as :class:`BatchNorm1d`.
 
     Examples:
         >>> BatchNorm2d(8, momentum=None)
@@ -581,8 +672,10 @@ class LayerNorm(nn.Module):
         device, dtype: where and how to allocate the parameters.
 
     Raises:
-        ValueError: a non-positive entry in ``normalized_shape``; in ``forward``, an input
-            whose trailing shape differs (torch's message).
+        ValueError: a non-positive entry in ``normalized_shape`` (torch accepts 0).
+        course_utils.errors.ShapeError: in ``forward`` (when torch raises it too), an empty
+            ``normalized_shape`` or an input whose trailing shape differs (torch's messages;
+            a ``ValueError`` and a ``RuntimeError``).
 
     Examples:
         >>> LayerNorm(4)
@@ -606,7 +699,7 @@ class LayerNorm(nn.Module):
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
-        if not self.normalized_shape or min(self.normalized_shape) < 1:
+        if self.normalized_shape and min(self.normalized_shape) < 1:
             raise ValueError(
                 f"normalized_shape must be positive integers, but got {self.normalized_shape}"
             )
@@ -643,6 +736,26 @@ def is_batch_norm(module: nn.Module) -> bool:
 def is_layer_norm(module: nn.Module) -> bool:
     """True for torch's or this module's ``LayerNorm``."""
     return isinstance(module, (LayerNorm, nn.LayerNorm))
+
+
+# Every normalization layer the course knows, by type: torch's batch and instance norms
+# (``_NormBase``), layer, group, RMS and local-response norm, and this module's drop-ins
+# (subclasses of these, a learner's own ``BatchNorm1d(course's BatchNorm1d)`` included).
+NORMALIZATION_TYPES: tuple[type[nn.Module], ...] = (
+    nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm,
+    nn.RMSNorm, _BatchNorm, LayerNorm,
+)
+
+
+def is_normalization_module(module: nn.Module) -> bool:
+    """True for batch, instance, layer, group, RMS and local-response norm layers, torch's
+    or this module's (the one place the course tells normalization layers apart, by type).
+
+    Examples:
+        >>> is_normalization_module(BatchNorm1d(3)), is_normalization_module(nn.Linear(3, 3))
+        (True, False)
+    """
+    return isinstance(module, NORMALIZATION_TYPES)
 
 
 # ---------------------------------------------------------------------------------------

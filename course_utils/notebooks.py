@@ -1,11 +1,15 @@
-"""Find, execute and normalize the chapter notebooks (what ``course run`` does), and show
-``course_utils`` code inside them (``show_source``).
+"""What a chapter calls first (``setup_notebook``); find, execute and normalize the chapter
+notebooks (what ``course run`` does), and show ``course_utils`` code inside them
+(``show_source``).
 
 Stored outputs are part of the course: CI re-executes every notebook with nbval and
 compares them. ``execute_notebook(path, save=True)`` is the one way to regenerate them: it
 runs the notebook top to bottom in a fresh kernel of the current environment, without
 per-cell timestamps, then normalizes metadata so that re-running changes nothing but what
 the code prints (deterministic cell ids, solution cells stored collapsed).
+
+Importing this module is cheap (a chapter's first cell imports it): nbformat, nbclient,
+torch and matplotlib are imported by the functions that need them.
 """
 
 from __future__ import annotations
@@ -16,17 +20,40 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
-    "NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook", "is_solution_cell",
-    "source_code", "show_source",
+    "setup_notebook", "NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook",
+    "is_solution_cell", "source_code", "show_source",
 ]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _JUPYTEXT_KEYS = ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker")
+
+
+def setup_notebook(seed: int = 0, *, threads: int = 1) -> None:
+    """What every chapter calls first: seeds, one CPU thread, the course's plot style.
+
+    One thread makes results bit-identical from run to run on the same machine (another
+    thread count changes the last digits), so stored notebook outputs can be compared.
+
+    Raises:
+        ValueError: ``threads`` below 1.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, but got {threads}")
+    # imported here: running and normalizing notebooks needs neither torch nor matplotlib
+    import torch
+
+    from course_utils import plotting
+    from course_utils.training import seed_everything
+
+    seed_everything(seed)
+    torch.set_num_threads(threads)
+    plotting.set_style()
 
 
 def notebook_paths(names: Sequence[str] | None = None, *, directory: Path | None = None) -> list[Path]:
@@ -92,6 +119,7 @@ def execute_notebook(path: str | Path, *, save: bool = False, timeout: int = 600
         nbclient.exceptions.CellExecutionError: a cell failed (unless tagged
             ``raises-exception``).
     """
+    import nbformat
     from nbclient import NotebookClient
 
     if timeout <= 0:

@@ -28,12 +28,13 @@ The penalties return a scalar to *multiply by λ and add to the loss*:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 import torch
 from torch import Tensor, nn
+
+from course_utils.normalization import is_normalization_module
 
 __all__ = [
     "is_normalization_module",
@@ -56,29 +57,9 @@ __all__ = [
 Params = nn.Module | Iterable[Tensor]
 GroupOption = Literal["weight_decay", "l1"]
 
-_TORCH_NORMS = (
-    nn.modules.batchnorm._NormBase,
-    nn.LayerNorm,
-    nn.GroupNorm,
-    nn.LocalResponseNorm,
-    nn.RMSNorm,
-)
-# course_utils.normalization's drop-ins (BatchNorm1d, LayerNorm, ...) are found by name
-_NORM_NAME = re.compile(r"Norm(\d[dD])?$")
-
-
 def _check_non_negative(name: str, value: float) -> None:
     if not value >= 0:  # also rejects NaN
         raise ValueError(f"{name} must be non-negative, but got {value}")
-
-
-def is_normalization_module(module: nn.Module) -> bool:
-    """True for batch, layer, group, RMS and local-response norm layers.
-
-    PyTorch's classes are recognized by type; other classes (such as the course's own
-    ``BatchNorm1d``) by a class name ending in ``Norm``, ``Norm1d``, ``Norm2d``, ...
-    """
-    return isinstance(module, _TORCH_NORMS) or bool(_NORM_NAME.search(type(module).__name__))
 
 
 def split_decay_parameters(model: nn.Module) -> tuple[list[str], list[str]]:

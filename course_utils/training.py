@@ -3,7 +3,7 @@
 ``fit`` trains a model by mini-batch gradient descent on ``(x, y)`` tensors already in
 memory. Batches are taken by indexing a per-epoch permutation (no ``DataLoader``), and the
 per-epoch evaluation runs in one no-grad pass, so small MNIST runs take seconds on a CPU.
-``evaluate`` gives ``(loss, accuracy)``; ``seed_everything`` and ``setup_notebook`` make
+``evaluate`` gives ``(loss, accuracy)``; ``seed_everything`` makes
 runs repeatable. ``classification_metrics`` and ``record_epoch`` are the recorder shared
 with ``course_utils.batched.fit_batched``, which trains K models at once exactly as K
 ``fit`` runs would.
@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "History", "classification_metrics", "evaluate", "fit", "make_optimizer", "record_epoch",
-    "seed_everything", "setup_notebook",
+    "seed_everything",
 ]
 
 Split = tuple[Tensor, Tensor]
@@ -80,21 +80,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (seeding the global generator is the point)
     torch.manual_seed(seed)
-
-
-def setup_notebook(seed: int = 0, *, threads: int = 1) -> None:
-    """What every chapter calls first: seeds, one CPU thread, the course's plot style.
-
-    One thread makes results bit-identical from run to run on the same machine (another
-    thread count changes the last digits), so stored notebook outputs can be compared.
-    """
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, but got {threads}")
-    from course_utils import plotting  # imported here: only notebooks need matplotlib
-
-    seed_everything(seed)
-    torch.set_num_threads(threads)
-    plotting.set_style()
 
 
 def _check_split(name: str, split: object) -> Split:

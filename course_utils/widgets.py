@@ -96,14 +96,14 @@ class CapacityExplorer(Explorer):
     """Sliders for model size and training-set size -> train/test accuracy curves."""
 
     def __init__(self) -> None:
-        from course_utils.plotting import plot_histories
+        from course_utils.plotting import plot_train_test_curves
 
         def draw(hidden_width: int, n_hidden: int, n_train: int):
             history = capacity_run(hidden_width, n_hidden, n_train)
             final = history.final()
             title = (f"{n_hidden} x {hidden_width} hidden units, {n_train} images: "
                      f"train {final['train_acc']:.1%}, test {final['val_acc']:.1%}")
-            return plot_histories({"model": history}, title=title)
+            return plot_train_test_curves({"model": history}, title=title)
 
         controls = {
             "hidden_width": widgets.IntSlider(value=100, min=2, max=200, step=2,
@@ -377,10 +377,13 @@ def dropout_explorer_data(
     digit_masks = dropout_mask(x_test[:4], p, generator=generator)
     model = mlp([784, 100, 100, 10], dropout=p, dropout_layer=Dropout, init="he_normal",
                 generator=generator)
-    torch.manual_seed(seed)  # the training masks come from the global generator
-    history = fit(model, (x_train[:n_train], y_train[:n_train]), val=(x_test, y_test),
-                  epochs=epochs, batch_size=50, lr=0.05, optimizer="momentum",
-                  weight_decay=weight_decay, seed=seed, progress=False, eval_every=0)
+    # The training masks come from torch's global generator: seed it inside a fork, so the
+    # caller's global random state is the same afterwards.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        history = fit(model, (x_train[:n_train], y_train[:n_train]), val=(x_test, y_test),
+                      epochs=epochs, batch_size=50, lr=0.05, optimizer="momentum",
+                      weight_decay=weight_decay, seed=seed, progress=False, eval_every=0)
     final = history.final()
     return {"p": p, "weight_decay": weight_decay, "digit": x_test[0], "digit_masks": digit_masks,
             "train_acc": final["train_acc"], "test_acc": final["val_acc"], "history": history}
@@ -453,13 +456,13 @@ class BatchNormExplorer(Explorer):
     curves of the same network with and without batch normalization."""
 
     def __init__(self) -> None:
-        from course_utils.plotting import plot_histories
+        from course_utils.plotting import plot_train_test_curves
 
         def draw(weight_std: float, lr: float):
             runs = batchnorm_explorer_runs(weight_std, lr)
             finals = ", ".join(f"{name}: test {h.final()['val_acc']:.1%}"
                                for name, h in runs.items())
-            return plot_histories(runs, title=f"std {weight_std:.0e}, lr {lr:g} - {finals}")
+            return plot_train_test_curves(runs, title=f"std {weight_std:.0e}, lr {lr:g} - {finals}")
 
         controls = {
             "weight_std": widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.5,

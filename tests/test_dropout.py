@@ -283,6 +283,20 @@ def test_hidden_activations_rejects_missing_layer(small_net):
         hidden_activations(small_net, torch.randn(2, 20), layer=2)
 
 
+@pytest.mark.parametrize("norm", ["batch", "layer", "course batch", "course layer"])
+def test_hidden_activations_skip_normalization_layers(norm):
+    from course_utils.normalization import BatchNorm1d, LayerNorm
+
+    factory = {"course batch": BatchNorm1d, "course layer": LayerNorm}.get(norm, norm)
+    model = mlp([20, 8, 6, 3], norm=factory, dropout=0.5).eval()
+    x = torch.randn(10, 20)
+    with torch.no_grad():
+        first = model[:3](x)  # Linear, norm, ReLU
+    torch.testing.assert_close(hidden_activations(model, x, layer=0), first)
+    with pytest.raises(ValueError, match=r"layer must be in \[-2, 2\)"):
+        hidden_activations(model, x, layer=2)
+
+
 def test_mean_abs_correlation_matches_numpy():
     a = torch.randn(200, 6, generator=torch.Generator().manual_seed(0))
     a[:, 1] += a[:, 0]
@@ -369,8 +383,9 @@ def _figures():
                                              torch.rand(100), torch.rand(2, 100) > 0.5, p=0.5),
         "mask average": plotting.plot_mask_average({"inverted": np.array([2.0, 4.0, 4.0])},
                                                    {"inverted": 4.0}),
-        "curves": plotting.plot_overfitting_curves(
-            [10, 20], {"a": {"train": seeds_by_epochs, "test": seeds_by_epochs - 0.2}}),
+        "curves": plotting.plot_train_test_curves(
+            {"a": {"train": seeds_by_epochs, "test": seeds_by_epochs - 0.2}}, epochs=[10, 20],
+            gap=True),
         "sweep": plotting.plot_dropout_rate_sweep([0.0, 0.5], [1.0, 0.6], [0.8, 0.55]),
         "mc": plotting.plot_mc_dropout([1, 2], [0.7, 0.8], 0.8, [0.2, 0.1]),
         "ablation": plotting.plot_unit_ablation({"a": [torch.tensor([0.01, 0.0, -0.01])]}),
@@ -397,7 +412,8 @@ def test_overfitting_figure_draws_the_mean_final_gap():
 
     train = np.array([[0.9, 1.0], [0.8, 1.0], [0.9, 0.96]])
     test = np.array([[0.7, 0.80], [0.7, 0.84], [0.7, 0.82]])
-    fig = plotting.plot_overfitting_curves([1, 2], {"run": {"train": train, "test": test}})
+    fig = plotting.plot_train_test_curves({"run": {"train": train, "test": test}}, epochs=[1, 2],
+                                          gap=True)
     [bar] = fig.axes[1].patches
     assert bar.get_height() == pytest.approx(100 * (train[:, -1] - test[:, -1]).mean())
     plt.close("all")
@@ -430,10 +446,11 @@ def test_overfitting_curves_name_a_validation_split():
 
     train = np.array([[0.9, 1.0], [0.8, 1.0]])
     held = np.array([[0.7, 0.80], [0.7, 0.84]])
-    fig = plotting.plot_overfitting_curves([1, 2], {"p = 0.2": {"train": train, "validation": held}})
+    fig = plotting.plot_train_test_curves({"p = 0.2": {"train": train, "validation": held}},
+                                          epochs=[1, 2], gap=True)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["p = 0.2: train (mean ± sd, 2 seeds)", "p = 0.2: validation (mean ± sd, 2 seeds)"]
     assert "validation" in fig.axes[1].get_ylabel()
     with pytest.raises(ValueError, match="one held-out curve"):
-        plotting.plot_overfitting_curves([1, 2], {"a": {"train": train}})
+        plotting.plot_train_test_curves({"a": {"train": train}}, epochs=[1, 2], gap=True)
     plt.close("all")

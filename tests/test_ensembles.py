@@ -627,7 +627,7 @@ def test_chapter_figures_have_titles_and_labels():
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     x, y = make_moons(40, seed=0)
     stump = DecisionTreeClassifier(max_depth=1).fit(x.numpy(), y.numpy())
-    fig = P.plot_boundaries([(lambda g: stump.predict_proba(g.numpy()), None, "stump")], x, y)
+    fig = P.plot_decision_boundaries({"stump": lambda g: stump.predict_proba(g.numpy())}, x, y)
     assert fig.axes[0].get_title() == "stump"
     plt.close("all")
 

@@ -384,37 +384,55 @@ class TestValidator:
         validator.preprocessors = []
         assert "failed" in validator.validate(str(broken))
 
-    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-    def test_student_version_fails_every_test_and_runs_every_other_cell(self, path, tmp_path):
-        """One execution serves both checks: Validator(invert=True) executes the student
-        version cell by cell (nbclient, errors allowed) and a recorder keeps the result."""
-        from nbconvert.preprocessors import Preprocessor
 
-        student = tmp_path / path.name
-        nbformat.write(student_version(_read(path)), student)
-        executed = []
+def _check_student_version(path: Path, tmp_path: Path) -> None:
+    """One execution serves both checks: Validator(invert=True) executes the student
+    version cell by cell (nbclient, errors allowed) and a recorder keeps the result."""
+    from nbconvert.preprocessors import Preprocessor
 
-        class Record(Preprocessor):
-            def preprocess(self, nb, resources):
-                executed.append(nb)
-                return nb, resources
+    student = tmp_path / path.name
+    nbformat.write(student_version(_read(path)), student)
+    executed = []
 
-        validator = _validator(invert=True)
-        validator.preprocessors = [*validator.preprocessors, Record]
-        assert validator.validate(str(student)) == {}, "a test passes on the stubbed version"
+    class Record(Preprocessor):
+        def preprocess(self, nb, resources):
+            executed.append(nb)
+            return nb, resources
 
-        [nb] = executed
-        errors = {index: [o.ename for o in cell.outputs if o.output_type == "error"]
-                  for index, cell in enumerate(nb.cells) if cell.cell_type == "code"}
-        failed = {index for index, names in errors.items() if names}
-        tests = {i for i, cell in enumerate(nb.cells) if _is_test(cell) and cell.cell_type == "code"}
-        solutions = {i for i, cell in enumerate(nb.cells) if is_solution_cell(cell)}
-        assert tests <= failed, f"test cells that did not fail: {sorted(tests - failed)}"
-        assert failed <= tests | solutions, (
-            f"cells outside the exercises failed: {sorted(failed - tests - solutions)}")
-        assert all(errors[i] == ["NotImplementedError"] for i in tests), (
-            f"test cells must fail on the stub, not on their own code: "
-            f"{ {i: errors[i] for i in tests if errors[i] != ['NotImplementedError']} }")
+    validator = _validator(invert=True)
+    validator.preprocessors = [*validator.preprocessors, Record]
+    assert validator.validate(str(student)) == {}, "a test passes on the stubbed version"
+
+    [nb] = executed
+    errors = {index: [o.ename for o in cell.outputs if o.output_type == "error"]
+              for index, cell in enumerate(nb.cells) if cell.cell_type == "code"}
+    failed = {index for index, names in errors.items() if names}
+    tests = {i for i, cell in enumerate(nb.cells) if _is_test(cell) and cell.cell_type == "code"}
+    solutions = {i for i, cell in enumerate(nb.cells) if is_solution_cell(cell)}
+    assert tests <= failed, f"test cells that did not fail: {sorted(tests - failed)}"
+    assert failed <= tests | solutions, (
+        f"cells outside the exercises failed: {sorted(failed - tests - solutions)}")
+    assert all(errors[i] == ["NotImplementedError"] for i in tests), (
+        f"test cells must fail on the stub, not on their own code: "
+        f"{ {i: errors[i] for i in tests if errors[i] != ['NotImplementedError']} }")
+
+
+class _StudentVersion:
+    """The student version of one notebook, executed once: every test cell fails on its
+    stub, every other cell runs. One class per notebook, so that each is its own xdist
+    scope (``--dist loadscope``) and the two workers share these long executions."""
+
+    path: Path
+
+    def test_fails_every_test_and_runs_every_other_cell(self, tmp_path):
+        _check_student_version(self.path, tmp_path)
+
+
+for _path in NOTEBOOKS:
+    _name = "TestStudentVersion_" + _path.stem
+    globals()[_name] = needs_nbgrader(pytest.mark.slow(
+        type(_name, (_StudentVersion,), {"path": _path, "__doc__": _StudentVersion.__doc__})))
+del _path, _name
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from course_utils import init
+from course_utils.errors import InvalidArgumentError
 from course_utils.models import mlp
 
 pytestmark = pytest.mark.init
@@ -394,6 +395,17 @@ def test_normal_rejects_a_negative_std():
 def test_uniform_rejects_reversed_bounds():
     with pytest.raises(ValueError, match="uniform_ expects a <= b, but got a=1.0, b=0.0"):
         init.uniform_(torch.empty(3), 1.0, 0.0)
+
+
+@pytest.mark.parametrize(("name", "args"), [("normal_", (0.0, -0.5)), ("uniform_", (1.0, 0.0))])
+def test_bad_normal_and_uniform_arguments_raise_what_torch_code_catches(name, args):
+    # torch raises RuntimeError here; the course's error is a ValueError and a RuntimeError
+    with pytest.raises(RuntimeError):
+        getattr(nn.init, name)(torch.empty(3), *args)
+    for caught in (ValueError, RuntimeError):
+        with pytest.raises(caught) as info:
+            getattr(init, name)(torch.empty(3), *args)
+        assert type(info.value) is InvalidArgumentError
 
 
 def test_init_model_rejects_an_unknown_scheme_name():

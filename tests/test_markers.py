@@ -20,10 +20,13 @@ def collected(*args: str) -> list[str]:
 
 
 def test_chapter_marker_selects_its_notebook_and_only_it():
-    items = collected("-m", "batchnorm")
+    # every notebook, and two test modules of which only one is chapter 05's
+    items = collected("-m", "batchnorm", "notebooks", "tests/test_normalization.py",
+                      "tests/test_dropout.py")
     notebooks = {line.split("::")[0] for line in items if line.startswith("notebooks/")}
     assert notebooks == {"notebooks/05_batch_normalization.ipynb"}
     assert any(line.startswith("tests/test_normalization.py") for line in items)
+    assert not any(line.startswith("tests/test_dropout.py") for line in items)
 
 
 def test_not_slow_leaves_out_every_notebook_cell():

@@ -9,12 +9,14 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 from course_utils.checks import gradient_check
+from course_utils.errors import InvalidArgumentError, ShapeError
 from course_utils.models import mlp
 from course_utils.normalization import (
     BatchNorm1d,
@@ -441,16 +443,231 @@ def test_momentum_must_be_none_or_in_unit_interval(bad):
         BatchNorm2d(3, momentum=bad)
 
 
-@pytest.mark.parametrize("bad", [0, (3, 0), ()])
+@pytest.mark.parametrize("bad", [0, (3, 0)])
 def test_layernorm_normalized_shape_must_be_positive(bad):
     with pytest.raises(ValueError, match="normalized_shape must be positive integers, but got"):
         LayerNorm(bad)
 
 
+def test_an_empty_normalized_shape_fails_in_forward_as_in_torch():
+    ours, ref = LayerNorm(()), nn.LayerNorm(())  # both construct
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in ref.parameters()]
+    for x in (torch.randn(()), torch.randn(2, 3)):
+        expected = _error_of(lambda x=x: ref(x))
+        assert expected[0] is RuntimeError
+        with pytest.raises(ShapeError) as info:
+            ours(x)
+        assert str(info.value) == expected[1]
+        assert "normalized_shape = []" in expected[1]
+
+
 def test_batch_norm_backward_rejects_a_wrong_upstream_shape():
     _, cache = batch_norm_forward(torch.randn(4, 3), torch.ones(3), torch.zeros(3))
-    with pytest.raises(ValueError, match=r"dout must have the forward output's shape \(4, 3\)"):
+    with pytest.raises(ShapeError, match=r"dout must have the forward output's shape \(4, 3\)"):
         batch_norm_backward(torch.randn(3, 4), cache)
+
+
+_X, _C = torch.randn(5, 3), torch.ones(3)
+SHAPE_ERROR_CASES = {  # name: (the call, with a module name or a function, its arguments)
+    "running_mean": (F.batch_norm, batch_norm, (_X, torch.zeros(4), _C)),
+    "running_var": (F.batch_norm, batch_norm, (_X, _C, torch.ones(2))),
+    "weight": (F.batch_norm, batch_norm, (_X, _C, _C, torch.ones(4))),
+    "bias": (F.batch_norm, batch_norm, (_X, _C, _C, None, torch.ones(2), True)),
+    "normalized_shape": (F.layer_norm, layer_norm, (torch.randn(2, 4), (3,))),
+    "weight ": (F.layer_norm, layer_norm, (torch.randn(2, 3), (3,), torch.ones(4))),
+    "bias ": (F.layer_norm, layer_norm, (torch.randn(2, 3), (3,), None, torch.ones(1, 3))),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPE_ERROR_CASES))
+def test_shape_errors_are_value_and_runtime_errors_that_name_the_parameter(name):
+    theirs, ours, args = SHAPE_ERROR_CASES[name]
+    expected = _error_of(lambda: theirs(*args))
+    assert expected[0] is RuntimeError  # torch's type, which torch code catches
+    for caught in (ValueError, RuntimeError):
+        with pytest.raises(caught) as info:
+            ours(*args)
+        assert type(info.value) is ShapeError
+        assert str(info.value) == expected[1]
+        assert name.strip() in str(info.value)
+
+
+@pytest.mark.parametrize(("ours", "ref", "x"), [
+    (BatchNorm1d(4), nn.BatchNorm1d(4), torch.randn(5, 3)),
+    (BatchNorm2d(4).eval(), nn.BatchNorm2d(4).eval(), torch.randn(2, 5, 3, 3)),
+    (LayerNorm((2, 4)), nn.LayerNorm((2, 4)), torch.randn(3, 4)),
+])
+def test_modules_raise_shape_errors_where_torch_raises_runtime_error(ours, ref, x):
+    expected = _error_of(lambda: ref(x))
+    assert expected[0] is RuntimeError
+    with pytest.raises(RuntimeError) as info:
+        ours(x)
+    assert isinstance(info.value, ShapeError) and isinstance(info.value, ValueError)
+    assert str(info.value) == expected[1]
+
+
+def test_missing_running_statistics_are_an_invalid_argument_as_torch_raises():
+    x = torch.randn(3, 2)
+    expected = _error_of(lambda: F.batch_norm(x, None, torch.ones(2)))
+    assert expected[0] is RuntimeError
+    with pytest.raises(RuntimeError) as info:
+        batch_norm(x, None, torch.ones(2))
+    assert type(info.value) is InvalidArgumentError and isinstance(info.value, ValueError)
+    assert str(info.value) == expected[1] == "running_mean must be defined in evaluation mode"
+
+
+# ---------------------------------------------------------------------------------------
+# Empty batches, reduced precision, forward-mode gradients: torch as the oracle
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize(("ours_cls", "torch_cls", "shape"), [
+    (BatchNorm1d, nn.BatchNorm1d, (0, 4)), (BatchNorm1d, nn.BatchNorm1d, (0, 4, 3)),
+    (BatchNorm1d, nn.BatchNorm1d, (2, 4, 0)), (BatchNorm2d, nn.BatchNorm2d, (0, 4, 2, 2)),
+])
+def test_an_empty_training_batch_leaves_the_running_statistics_as_torch(
+    ours_cls, torch_cls, shape, momentum
+):
+    ours, ref = ours_cls(4, momentum=momentum), torch_cls(4, momentum=momentum)
+    warm_up = torch.randn(6, 4, *shape[2:]) + 2
+    for layer in (ours, ref):
+        layer(warm_up)  # running statistics away from their init
+    before = copy.deepcopy(ours.state_dict())
+    results = []
+    for layer in (ours, ref):
+        x = torch.randn(shape, requires_grad=True)
+        layer.zero_grad(set_to_none=True)
+        out = layer(x)
+        out.backward(torch.rand_like(out))
+        results.append((out, x.grad, [p.grad for p in layer.parameters()]))
+    (out, x_grad, grads), (ref_out, ref_x_grad, ref_grads) = results
+    assert out.shape == ref_out.shape == shape
+    assert x_grad.shape == ref_x_grad.shape == shape
+    for g, ref_g in zip(grads, ref_grads, strict=True):
+        assert torch.equal(g, torch.zeros(4)) and torch.equal(ref_g, torch.zeros(4))
+    for key, value in ref.state_dict().items():  # the counter moves, the statistics do not
+        assert torch.allclose(ours.state_dict()[key].double(), value.double(), atol=1e-6), key
+        if key != "num_batches_tracked":
+            assert torch.equal(ours.state_dict()[key], before[key]), key
+    assert int(ours.num_batches_tracked) == int(before["num_batches_tracked"]) + 1
+
+
+def test_functional_batch_norm_of_zero_channels_or_values_matches_torch():
+    for shape in ((2, 0), (2, 3, 0), (0, 3)):
+        channels = shape[1]
+        stats = [torch.zeros(channels), torch.ones(channels)]
+        ref_stats = [s.clone() for s in stats]
+        out = batch_norm(torch.randn(shape), *stats, training=True)
+        ref = F.batch_norm(torch.randn(shape), *ref_stats, training=True)
+        assert out.shape == ref.shape == shape
+        for a, b in zip(stats, ref_stats, strict=True):
+            assert torch.equal(a, b)
+
+
+# a unit in the last place relative to the largest value, per reduced dtype
+_ULP = {torch.float16: 2.0**-10, torch.bfloat16: 2.0**-7}
+
+
+def _assert_near(ours: torch.Tensor, ref: torch.Tensor, dtype: torch.dtype, ulps: float = 4.0):
+    assert ours.dtype == ref.dtype
+    scale = ref.double().abs().max().item()
+    assert torch.allclose(ours.double(), ref.double(), rtol=0, atol=ulps * _ULP[dtype] * scale)
+
+
+def _reduced_precision_run(layer: nn.Module, x: torch.Tensor, upstream: torch.Tensor):
+    x = x.clone().requires_grad_(True)
+    out = layer(x)
+    (out * upstream).sum().backward()
+    return out, x.grad, [p.grad for p in layer.parameters()]
+
+
+@pytest.mark.parametrize("module_dtype", ["float32", "same"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(("ours_cls", "torch_cls", "arg", "shape"), [
+    (LayerNorm, nn.LayerNorm, (5, 7), (4, 5, 7)),
+    (BatchNorm1d, nn.BatchNorm1d, 5, (6, 5, 7)),
+    (BatchNorm2d, nn.BatchNorm2d, 5, (3, 5, 4, 4)),
+])
+def test_reduced_precision_inputs_are_normalized_in_float32_like_torch(
+    ours_cls, torch_cls, arg, shape, dtype, module_dtype
+):
+    gen = torch.Generator().manual_seed(0)
+    ours, ref = ours_cls(arg), torch_cls(arg)
+    with torch.no_grad():
+        for p, q in zip(ours.parameters(), ref.parameters(), strict=True):
+            p.copy_(torch.randn(p.shape, generator=gen))
+            q.copy_(p)
+    if module_dtype == "same":
+        ours.to(dtype)
+        ref.to(dtype)
+    x = (torch.randn(shape, generator=gen) * 3 + 1).to(dtype)
+    upstream = torch.randn(shape, generator=gen).to(dtype)
+    out, x_grad, grads = _reduced_precision_run(ours, x, upstream)
+    ref_out, ref_x_grad, ref_grads = _reduced_precision_run(ref, x, upstream)
+    assert out.dtype == ref_out.dtype == dtype  # the input's dtype, as torch returns
+    _assert_near(out, ref_out, dtype)
+    _assert_near(x_grad, ref_x_grad, dtype)
+    for g, ref_g in zip(grads, ref_grads, strict=True):
+        _assert_near(g, ref_g, dtype)
+    # computed in float32 and rounded once: the float32 module's result on the float32 input
+    assert torch.equal(out, copy.deepcopy(ours).float()(x.float()).to(dtype))
+    for key, value in ref.state_dict().items():
+        assert ours.state_dict()[key].dtype == value.dtype, key
+        if value.is_floating_point():
+            _assert_near(ours.state_dict()[key], value, dtype)
+    if ours_cls is not LayerNorm:
+        ours.eval()
+        ref.eval()
+        _assert_near(ours(x), ref(x), dtype)
+
+
+def test_reduced_precision_layer_norm_rounds_the_float32_result():
+    x = torch.empty(2, 3, 11, 3).random_(1, 10)
+    weight, bias = torch.randn(11, 3), torch.randn(11, 3)
+    for dtype in (torch.float16, torch.bfloat16):
+        expected = layer_norm(x, (11, 3), weight, bias).to(dtype)
+        assert torch.equal(layer_norm(x.to(dtype), (11, 3), weight, bias), expected)
+        ref = F.layer_norm(x.to(dtype), (11, 3), weight, bias)
+        _assert_near(expected, ref, dtype, ulps=1.0)
+
+
+def _tangent(t: torch.Tensor) -> torch.Tensor | None:
+    return fwAD.unpack_dual(t).tangent
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("duals", [("input",), ("running_mean",), ("running_var", "weight"),
+                                   ("input", "running_mean"), ("input", "running_var"),
+                                   ("weight", "running_mean"), ("input", "weight")])
+def test_forward_mode_gradients_follow_torch(duals, training):
+    gen = torch.Generator().manual_seed(0)
+    primals = {"input": torch.randn(4, 2, 3, generator=gen),
+               "running_mean": torch.randn(2, generator=gen),
+               "running_var": torch.rand(2, generator=gen) + 0.5,
+               "weight": torch.randn(2, generator=gen)}
+    tangents = {name: torch.randn(t.shape, generator=gen) for name, t in primals.items()}
+    outcomes = []
+    for fn in (batch_norm, F.batch_norm):
+        with fwAD.dual_level():
+            args = {name: fwAD.make_dual(t.clone(), tangents[name]) if name in duals else t.clone()
+                    for name, t in primals.items()}
+            try:
+                out = fn(**args, training=training)
+            except RuntimeError as error:
+                outcomes.append((type(error), str(error), None, None))
+                continue
+            outcomes.append((None, None, fwAD.unpack_dual(out).primal.clone(), _tangent(out)))
+    (error, message, out, tangent), (ref_error, ref_message, ref_out, ref_tangent) = outcomes
+    assert (error, message) == (ref_error, ref_message)
+    if ref_error is not None:
+        assert not training and "running_" in " ".join(duals)
+        assert message.startswith("batch_norm is not differentiable wrt running_mean and running_var")
+        return
+    assert torch.allclose(out, ref_out, atol=ATOL)
+    assert (tangent is None) == (ref_tangent is None)
+    if ref_tangent is not None:
+        assert torch.allclose(tangent, ref_tangent, atol=1e-4)
 
 
 # ---------------------------------------------------------------------------------------

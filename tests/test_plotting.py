@@ -265,15 +265,6 @@ def _history(values):
                    val_acc=[v * 0.9 for v in values])
 
 
-def test_introduction_histories_colour_runs_by_method_and_splits_by_line_style():
-    fig = plotting.plot_histories({"He": _history([0.5, 0.7]), "Xavier": _history([0.4, 0.6])})
-    ax = fig.axes[0]
-    assert line_colors(ax)[::2] == [style("He").color.lower(), style("Xavier").color.lower()]
-    assert [line.get_linestyle() for line in ax.lines[:2]] == ["-", ":"]
-    fig = plotting.plot_histories({"He": _history([0.5, 0.7])}, val_name="validation")
-    assert fig.axes[0].lines[1].get_linestyle() == "--"
-
-
 def test_initialization_figures_use_the_schemes_colours():
     rng = np.random.default_rng(0)
     fig = plotting.plot_loss_curves({"He": rng.random((3, 60)), "N(0, 0.01²)": rng.random((3, 60))},
@@ -287,8 +278,9 @@ def test_initialization_figures_use_the_schemes_colours():
 
 def test_weight_decay_figures_use_the_regularizers_colours():
     runs = np.random.default_rng(0).random((3, 4))
-    fig = plotting.plot_accuracy_bands([1, 2, 3, 4], {"no decay": {"train": runs, "test": runs},
-                                                      "L2, λ = 0.1": {"train": runs, "test": runs}})
+    fig = plotting.plot_train_test_curves({"no decay": {"train": runs, "test": runs},
+                                           "L2, λ = 0.1": {"train": runs, "test": runs}},
+                                          epochs=[1, 2, 3, 4])
     ax = fig.axes[0]
     grey, blue = style("no decay").color.lower(), style("L2").color.lower()
     assert line_colors(ax) == [grey, grey, blue, blue]
@@ -329,10 +321,13 @@ def test_ensemble_figures_use_the_ensemble_colours():
 
 def test_dropout_figures_use_the_dropout_colours():
     runs = np.array([[0.5, 1.0], [0.6, 1.0]])
-    fig = plotting.plot_overfitting_curves([10, 20], {"no dropout": {"train": runs, "test": runs},
-                                                      "p = 0.2": {"train": runs, "test": runs}})
+    fig = plotting.plot_train_test_curves({"no dropout": {"train": runs, "test": runs},
+                                           "p = 0.2": {"train": runs, "test": runs}},
+                                          epochs=[10, 20], gap=True)
     grey, green = style("no dropout").color.lower(), style("dropout").color.lower()
     assert line_colors(fig.axes[0]) == [grey, grey, green, green]
+    assert [mcolors.to_hex(bar.get_facecolor()[:3]) for bar in fig.axes[1].patches] == [grey,
+                                                                                        green]
     fig = plotting.plot_mask_average({"inverted": np.ones(3), "vanilla": np.ones(3)},
                                      {"inverted": 1.0, "vanilla": 0.5})
     assert line_colors(fig.axes[0])[::2] == [green, style("vanilla").color.lower()]
@@ -381,7 +376,7 @@ def test_every_chapter_figure_has_a_title_and_labelled_axes():
     rng = np.random.default_rng(0)
     figures = [
         plotting.plot_digits(torch.rand(3, 784)),
-        plotting.plot_histories({"a": _history([0.5, 0.7])}),
+        plotting.plot_train_test_curves({"a": _history([0.5, 0.7])}),
         plotting.plot_weight_histograms({"L1": torch.randn(50)}),
         plotting.plot_ensemble_size_curves([1, 2], {"seeds": {k: rng.random((2, 2))
                                                               for k in ("hard", "soft", "member")}}),
@@ -394,6 +389,246 @@ def test_every_chapter_figure_has_a_title_and_labelled_axes():
         assert titled
     grid, random = figures[-1].axes[0], figures[-1].axes[3]
     assert grid.get_xlim() == random.get_xlim() and grid.get_ylim() == random.get_ylim()
+
+
+# ---------------------------------------------------------------------------------------
+# Train and held-out curves, decision regions: one figure for every chapter
+# ---------------------------------------------------------------------------------------
+
+
+def _histories(rows, *, scale=0.9, epochs=None):
+    """One History per row of train accuracies (held-out: ``scale`` times them)."""
+    rows = np.asarray(rows, dtype=float)
+    epochs = list(range(1, rows.shape[1] + 1)) if epochs is None else list(epochs)
+    return [History(epoch=epochs, train_acc=list(row), val_acc=list(scale * row),
+                    train_loss=list(1 - row), val_loss=list(1.2 - scale * row)) for row in rows]
+
+
+def _band_range(ax, index=0):
+    """Lowest and highest y of the ``index``-th band on ``ax``."""
+    vertices = ax.collections[index].get_paths()[0].vertices
+    return vertices[:, 1].min(), vertices[:, 1].max()
+
+
+def test_train_test_curves_of_single_runs_are_plain_lines_by_method_and_split():
+    fig = plotting.plot_train_test_curves({"He": _history([0.5, 0.7]),
+                                           "Xavier": _history([0.4, 0.6])})
+    ax = fig.axes[0]
+    assert line_colors(ax) == [style(n).color.lower() for n in ("He", "He", "Xavier", "Xavier")]
+    assert [line.get_linestyle() for line in ax.lines] == ["-", ":", "-", ":"]
+    assert legend_texts(ax) == ["He: train", "He: test", "Xavier: train", "Xavier: test"]
+    assert not ax.collections  # one run has no spread: no band
+    assert np.allclose(ax.lines[1].get_ydata(), [0.45, 0.63])
+    assert ax.get_xlabel() == "epoch" and ax.get_title() == "Accuracy per epoch"
+    fig = plotting.plot_train_test_curves({"He": _history([0.5, 0.7])}, held_out="validation")
+    assert fig.axes[0].lines[1].get_linestyle() == "--"
+    assert legend_texts(fig.axes[0]) == ["He: train", "He: validation"]
+
+
+def test_train_test_curves_accept_histories_seeds_and_arrays_alike():
+    rows = np.array([[0.5, 0.7, 0.9], [0.6, 0.8, 1.0]])
+    arrays = {"train": rows, "test": 0.9 * rows}
+    from_histories = plotting.plot_train_test_curves({"L2": _histories(rows)}).axes[0]
+    from_arrays = plotting.plot_train_test_curves({"L2": arrays}, epochs=[1, 2, 3]).axes[0]
+    for ax in (from_histories, from_arrays):
+        assert legend_texts(ax) == ["L2: train (mean ± sd, 2 seeds)",
+                                    "L2: test (mean ± sd, 2 seeds)"]
+        assert np.allclose(ax.lines[0].get_ydata(), rows.mean(axis=0))
+        assert np.allclose(ax.lines[1].get_ydata(), 0.9 * rows.mean(axis=0))
+        assert len(ax.collections) == 2
+        assert ax.get_title() == "Accuracy per epoch (mean ± sd)"
+    fig = plotting.plot_train_test_curves({"L2": _histories(rows[:1])})
+    assert legend_texts(fig.axes[0])[0] == "L2: train (1 seed)" and not fig.axes[0].collections
+
+
+def test_train_test_curves_draw_each_split_in_its_line_style_and_name_it():
+    runs = np.random.default_rng(0).random((3, 4))
+    fig = plotting.plot_train_test_curves(
+        {"AdamW": {"train": runs, "validation": runs, "test": runs, "holdout": runs}},
+        epochs=[1, 2, 3, 4])
+    ax = fig.axes[0]
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", ":", ":"]
+    assert [text.split(" (")[0] for text in legend_texts(ax)] == [
+        "AdamW: train", "AdamW: validation", "AdamW: test", "AdamW: holdout"]
+    assert ax.lines[0].get_markerfacecolor() != "white"
+    assert all(line.get_markerfacecolor() == "white" for line in ax.lines[1:])
+    assert set(line_colors(ax)) == {style("AdamW").color.lower()}
+
+
+@pytest.mark.parametrize("what", ["sd", "ci"])
+def test_train_test_curves_band_is_the_sample_sd_or_the_t_interval(what):
+    from course_utils.stats import summarize
+
+    rows = np.array([[0.5, 0.6], [0.7, 0.6], [0.9, 0.6]])
+    fig = plotting.plot_train_test_curves({"He": {"train": rows}}, epochs=[1, 2], what=what)
+    ax = fig.axes[0]
+    first = summarize(rows[:, 0])
+    low, high = ((first.mean - first.sd, first.mean + first.sd) if what == "sd"
+                 else (first.low, first.high))
+    assert _band_range(ax) == pytest.approx((low, high))
+    words = "mean ± sd" if what == "sd" else "mean, 95 % CI"
+    assert legend_texts(ax) == [f"He: train ({words}, 3 seeds)"]
+    assert ax.get_title() == f"Accuracy per epoch ({words})"
+
+
+def test_train_test_curves_against_the_training_step():
+    runs = {"BN, batch 20": _histories([[0.5, 0.7]], epochs=[2, 4]),
+            "BN, batch 100": _histories([[0.5, 0.7]], epochs=[2, 4])}
+    fig = plotting.plot_train_test_curves(runs, steps_per_epoch={"BN, batch 20": 15,
+                                                                 "BN, batch 100": 3})
+    ax = fig.axes[0]
+    assert [list(line.get_xdata()) for line in ax.lines] == [[30, 60], [30, 60], [6, 12], [6, 12]]
+    assert ax.get_xlabel() == "training step" and ax.get_title() == "Accuracy per training step"
+    fig = plotting.plot_train_test_curves({"a": {"train": np.ones((2, 2))}}, epochs=[1, 2],
+                                          steps_per_epoch=10)
+    assert list(fig.axes[0].lines[0].get_xdata()) == [10, 20]
+
+
+def test_train_test_curves_of_losses_read_the_loss_curves():
+    rows = np.array([[0.5, 0.7], [0.6, 0.8]])
+    fig = plotting.plot_train_test_curves({"He": _histories(rows)}, metric="loss")
+    ax = fig.axes[0]
+    assert np.allclose(ax.lines[0].get_ydata(), (1 - rows).mean(axis=0))
+    assert np.allclose(ax.lines[1].get_ydata(), (1.2 - 0.9 * rows).mean(axis=0))
+    assert ax.get_ylabel() == "loss" and ax.get_title().startswith("Loss per epoch")
+
+
+def test_train_test_curves_skip_a_curve_that_was_not_recorded():
+    history = History(epoch=[1, 2], val_acc=[0.4, 0.6])  # fit(..., eval_train=False)
+    fig = plotting.plot_train_test_curves({"He": history})
+    assert legend_texts(fig.axes[0]) == ["He: test"]
+
+
+def test_train_test_curves_draw_on_given_axes_with_a_title_ylabel_and_limits():
+    fig, ax = plt.subplots()
+    out = plotting.plot_train_test_curves({"a": _history([0.5, 0.7])}, ax=ax, title="t",
+                                          ylabel="top-1 accuracy", ylim=(0, 1.02))
+    assert out is fig and ax.get_title() == "t" and ax.get_ylabel() == "top-1 accuracy"
+    assert ax.get_ylim() == (0, 1.02)
+
+
+def test_train_test_curves_put_a_long_legend_beside_the_curves():
+    runs = {f"He {k}": _histories([[0.5, 0.7], [0.6, 0.8]]) for k in range(3)}
+    fig = plotting.plot_train_test_curves(runs)
+    legend = fig.axes[0].get_legend()
+    assert len(legend.get_texts()) == 6 and legend._loc == 2  # upper left, outside the axes
+
+
+def test_train_test_curves_gap_panel_shows_each_seeds_final_gap_and_their_mean():
+    from course_utils.stats import summarize
+
+    train = np.array([[0.9, 1.0], [0.8, 1.0], [0.9, 0.96]])
+    test = np.array([[0.7, 0.80], [0.7, 0.84], [0.7, 0.82]])
+    gaps = 100 * (train[:, -1] - test[:, -1])
+    fig = plotting.plot_train_test_curves({"no dropout": {"train": train, "test": test},
+                                           "p = 0.2": {"train": train, "test": test - 0.01}},
+                                          epochs=[1, 2], gap=True)
+    ax_gap = fig.axes[1]
+    assert [bar.get_height() for bar in ax_gap.patches] == pytest.approx(
+        [gaps.mean(), gaps.mean() + 1])
+    dots = [c for c in ax_gap.collections if isinstance(c, PathCollection)]
+    assert np.allclose(dots[0].get_offsets()[:, 1], gaps)
+    assert np.allclose(dots[1].get_offsets()[:, 1], gaps + 1)
+    [caps_low, _] = ax_gap.lines[:2]  # the first error bar's caps: mean ± sd
+    assert caps_low.get_ydata()[0] == pytest.approx(gaps.mean() - summarize(gaps).sd)
+    assert [t.get_text() for t in ax_gap.get_xticklabels()] == ["no dropout", "p = 0.2"]
+    assert ax_gap.get_ylabel() == "final train - test accuracy (points)"
+    assert ax_gap.get_title() == "Final gap (bar: mean ± sd, 3 seeds; dots: seeds)"
+    fig = plotting.plot_train_test_curves({"p = 0.2": _histories(train)}, held_out="validation",
+                                          gap=True, what="ci")
+    gaps = 100 * (train[:, -1] - 0.9 * train[:, -1])
+    assert fig.axes[1].patches[0].get_height() == pytest.approx(gaps.mean())
+    assert "validation" in fig.axes[1].get_ylabel() and "95 % CI" in fig.axes[1].get_title()
+
+
+def test_train_test_curves_gap_of_losses_is_held_out_minus_train():
+    rows = np.array([[0.5, 0.7], [0.6, 0.8]])
+    fig = plotting.plot_train_test_curves({"He": _histories(rows)}, metric="loss", gap=True)
+    expected = (1.2 - 0.9 * rows[:, -1]) - (1 - rows[:, -1])
+    assert fig.axes[1].patches[0].get_height() == pytest.approx(expected.mean())
+    assert fig.axes[1].get_ylabel() == "final test - train loss"
+
+
+def test_train_test_curves_gap_of_one_run_has_no_error_bar():
+    fig = plotting.plot_train_test_curves({"He": _history([0.5, 0.7])}, gap=True)
+    ax_gap = fig.axes[1]
+    assert ax_gap.patches[0].get_height() == pytest.approx(100 * (0.7 - 0.63))
+    assert not ax_gap.lines and ax_gap.get_title() == "Final gap (bar: mean, 1 seed; dots: seeds)"
+
+
+@pytest.mark.parametrize(("runs", "kwargs", "message"), [
+    ({}, {}, "runs must hold at least one condition, but got {}"),
+    ({"a": {}}, {"epochs": [1, 2]}, r"runs\['a'\] must map splits to seeds x epochs arrays, "
+                                    r"but got \{\}"),
+    ({"a": []}, {}, r"runs\['a'\] must be a History, a sequence of History .* but got list"),
+    ({"a": "train"}, {}, r"runs\['a'\] must be a History, .* but got str"),
+    ({"a": {"train": np.ones((2, 3))}}, {"epochs": [1, 2]},
+     r"runs\['a'\]\['train'\] must be a seeds x epochs array with 2 epochs \(as in epochs\), "
+     r"but got shape \(2, 3\)"),
+    ({"a": {"train": np.ones((2, 2))}}, {}, "epochs must be given when runs\\['a'\\] holds arrays"),
+    ({"a": _histories([[0.5, 0.7]]) + _histories([[0.5]])}, {},
+     r"runs\['a'\] must hold runs with one train_acc value per epoch \(2 epochs\), "
+     r"but got lengths \[1, 2\]"),
+    ({"a": History(epoch=[1])}, {}, r"runs\['a'\] recorded no 'acc' curve"),
+    ({"a": _history([0.5])}, {"what": "iqr"}, "what must be 'sd' or 'ci', but got 'iqr'"),
+    ({"a": _history([0.5])}, {"metric": "f1"}, "metric must be 'acc' or 'loss', but got 'f1'"),
+    ({"a": _history([0.5])}, {"held_out": "train"},
+     "held_out must be 'validation' or 'test', but got 'train'"),
+    ({"a": _history([0.5])}, {"steps_per_epoch": {"b": 3}},
+     "steps_per_epoch must give every condition's steps, but 'a' is missing"),
+    ({"a": _history([0.5])}, {"steps_per_epoch": 0},
+     r"steps_per_epoch must be positive integers, but got \{'a': 0\}"),
+    ({"a": {"train": np.ones((2, 2))}}, {"epochs": [1, 2], "gap": True},
+     r"with gap=True each condition needs a 'train' curve and one held-out curve .*"
+     r"runs\['a'\] has \['train'\]"),
+])
+def test_train_test_curves_reject_bad_input_naming_the_parameter(runs, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.plot_train_test_curves(runs, **kwargs)
+
+
+def test_train_test_curves_with_a_gap_need_their_own_figure():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="ax cannot be given with gap=True"):
+        plotting.plot_train_test_curves({"a": _history([0.5])}, gap=True, ax=ax)
+
+
+def _moons_and_classifier():
+    x = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+
+    def predict_proba(points):
+        right = (points[:, 0] > 0).float()
+        return torch.stack([1 - right, right], dim=1)
+
+    return x, torch.tensor([0, 1, 0]), predict_proba
+
+
+def test_decision_boundaries_side_by_side_share_the_data_and_limits():
+    x, y, predict_proba = _moons_and_classifier()
+    fig = plotting.plot_decision_boundaries({"no decay": predict_proba,
+                                             "stump 1\n(marker area = weight)":
+                                                 (predict_proba, np.array([10.0, 20.0, 30.0])),
+                                             "vote": (predict_proba, None)},
+                                            x, y, title="panels", resolution=20)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["no decay", "stump 1\n(marker area = weight)",
+                                               "vote"]
+    assert fig.get_suptitle() == "panels"
+    assert len({ax.get_xlim() for ax in axes}) == 1 and len({ax.get_ylim() for ax in axes}) == 1
+    points = [[c for c in ax.collections if isinstance(c, PathCollection)][0] for ax in axes]
+    assert list(points[1].get_sizes()) == [10.0, 20.0, 30.0]
+    assert list(points[0].get_sizes()) == list(points[2].get_sizes()) == [12.0]
+
+
+@pytest.mark.parametrize(("panels", "message"), [
+    ({}, "panels must hold at least one classifier, but got {}"),
+    ({"a": "not a function"}, r"panels\['a'\] must be predict_proba or a \(predict_proba, sizes\) "
+                              "pair, but got str"),
+])
+def test_decision_boundaries_reject_bad_panels(panels, message):
+    x, y, _ = _moons_and_classifier()
+    with pytest.raises(ValueError, match=message):
+        plotting.plot_decision_boundaries(panels, x, y)
 
 
 # ---------------------------------------------------------------------------------------
@@ -425,7 +660,8 @@ def _names_used_outside_plotting() -> set[str]:
 
 def test_every_name_the_course_uses_is_exported():
     used = _names_used_outside_plotting()
-    assert {"plot_histories", "plot_grouped_bars", "show_figure", "set_style"} <= used
+    assert {"plot_train_test_curves", "plot_decision_boundaries", "plot_grouped_bars",
+            "show_figure", "set_style"} <= used
     missing = sorted(n for n in used if not hasattr(plotting, n))
     assert not missing
     assert set(plotting.__all__) <= set(dir(plotting))

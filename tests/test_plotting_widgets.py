@@ -39,9 +39,9 @@ def test_plot_class_counts_bars_equal_bincount():
     assert heights == torch.bincount(labels, minlength=10).tolist()
 
 
-def test_plot_histories_one_line_per_run_and_metric_with_legend():
+def test_train_test_curves_of_histories_one_line_per_run_and_split_with_legend():
     history = History(epoch=[1, 2], train_acc=[0.5, 0.7], val_acc=[0.4, 0.6])
-    fig = plotting.plot_histories({"a": history, "b": history}, title="curves")
+    fig = plotting.plot_train_test_curves({"a": history, "b": history}, title="curves")
     ax = fig.axes[0]
     assert len(ax.lines) == 4 and ax.get_title() == "curves" and ax.get_xlabel() == "epoch"
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["a: train", "a: test"]
@@ -96,3 +96,34 @@ def test_capacity_explorer_builds_its_sliders(monkeypatch):
     explorer = CapacityExplorer()
     assert set(explorer.values) == {"hidden_width", "n_hidden", "n_train"}
     assert explorer.last_result.axes[0].get_title().endswith("train 100.0%, test 50.0%")
+
+
+def _global_random_state():
+    import random
+
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002 (the global state is the point)
+    return torch.get_rng_state().clone(), numpy_state, random.getstate()
+
+
+def _compute(name, *args, **kwargs):
+    from course_utils import widgets
+
+    return lambda: getattr(widgets, name)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("compute", [
+    _compute("capacity_run", 4, 1, 20, epochs=1),
+    _compute("dropout_explorer_data", 0.5, n_train=20, epochs=1),
+    _compute("batchnorm_explorer_runs", 0.1, 0.1, n_train=50, epochs=1),
+    _compute("init_explorer_data", "tanh", "xavier_normal", 2, 1.0, n_samples=20),
+    _compute("search_coverage", 9),
+], ids=["capacity", "dropout", "batchnorm", "init", "search"])
+def test_explorer_computes_leave_the_global_generators_alone(compute):
+    # library code draws from its own generators (or seeds inside a fork), never from a
+    # reseeded global one: a learner's own random state survives moving a slider
+    torch.manual_seed(123)
+    before = _global_random_state()
+    compute()
+    after = _global_random_state()
+    assert torch.equal(before[0], after[0])
+    assert np.array_equal(before[1], after[1]) and before[2] == after[2]

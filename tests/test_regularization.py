@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from course_utils.normalization import BatchNorm1d as CourseBatchNorm1d
+from course_utils.normalization import LayerNorm as CourseLayerNorm
 from course_utils.regularization import (
     ProximalSGD,
     decay_parameter_groups,
@@ -227,17 +229,18 @@ def test_adam_l2_decay_ignores_weight_size_while_adamw_decay_is_proportional():
 # ----------------------------------------------------------------------- parameter groups
 
 
-class MyBatchNorm1d(nn.Module):
-    """A from-scratch norm layer (like chapter 05's): found by its class name."""
+class NamedLikeANorm(nn.Module):
+    """A module whose name ends in "Norm1d" but which is no normalization layer."""
 
     def __init__(self, width: int):
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(width))
-        self.bias = nn.Parameter(torch.zeros(width))
-        self.extra = nn.Parameter(torch.ones(2, width))  # 2-D, still exempt: it is a norm
+        self.weight = nn.Parameter(torch.ones(2, width))
 
     def forward(self, x):
         return x
+
+
+NamedLikeANorm.__name__ = "MyBatchNorm1d"
 
 
 def test_groups_exempt_exactly_biases_and_normalization_parameters():
@@ -248,7 +251,7 @@ def test_groups_exempt_exactly_biases_and_normalization_parameters():
         nn.Linear(8, 4, bias=False),            # 3: weight decayed
         nn.LayerNorm([2, 2]),                   # 4: 2-D weight, still exempt
         nn.Flatten(),
-        MyBatchNorm1d(4),                       # 6: exempt by name
+        CourseBatchNorm1d(4),                   # 6: the course's drop-in, exempt by type
         nn.Linear(4, 3),                        # 7
         nn.GroupNorm(1, 3),                     # 8: exempt
     )
@@ -256,7 +259,7 @@ def test_groups_exempt_exactly_biases_and_normalization_parameters():
     assert decay == ["0.weight", "3.weight", "7.weight"]
     assert sorted(no_decay) == sorted([
         "0.bias", "1.weight", "1.bias", "4.weight", "4.bias",
-        "6.weight", "6.bias", "6.extra", "7.bias", "8.weight", "8.bias"])
+        "6.weight", "6.bias", "7.bias", "8.weight", "8.bias"])
     groups = decay_parameter_groups(model, 0.3)
     optimizer = torch.optim.SGD(groups, lr=0.1)  # torch accepts them: no duplicates, none missing
     assert [g["weight_decay"] for g in optimizer.param_groups] == [0.3, 0.0]
@@ -276,7 +279,10 @@ def test_normalization_module_detection():
     assert is_normalization_module(nn.BatchNorm1d(3))
     assert is_normalization_module(nn.InstanceNorm2d(3))
     assert is_normalization_module(nn.LayerNorm(3))
-    assert is_normalization_module(MyBatchNorm1d(3))
+    assert is_normalization_module(CourseBatchNorm1d(3))
+    assert is_normalization_module(CourseLayerNorm(3))
+    assert is_normalization_module(nn.RMSNorm(3)) and is_normalization_module(nn.GroupNorm(1, 3))
+    assert not is_normalization_module(NamedLikeANorm(3))  # by type, not by class name
     assert not is_normalization_module(nn.Linear(3, 3))
     assert not is_normalization_module(nn.Sequential())
 
@@ -511,8 +517,8 @@ def test_chapter_plots_have_titles_labels_and_legends():
 
     seeds_by_epochs = np.random.default_rng(0).random((3, 4))
     figures = [
-        plotting.plot_accuracy_bands([1, 2, 3, 4], {"a": {"train": seeds_by_epochs,
-                                                          "test": seeds_by_epochs}}, title="t"),
+        plotting.plot_train_test_curves({"a": {"train": seeds_by_epochs, "test": seeds_by_epochs}},
+                                        epochs=[1, 2, 3, 4], title="t"),
         plotting.plot_lambda_sweep([0.0, 0.01, 0.1], np.ones((3, 3)), chosen=0.01),
         plotting.plot_weight_histograms({"a": torch.tensor([0.0, 0.1, -0.2, 1e-4])}),
         plotting.plot_weight_norm_curves([0, 1, 2, 3], {"a": seeds_by_epochs}),

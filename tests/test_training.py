@@ -11,13 +11,13 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.models import mlp
+from course_utils.notebooks import setup_notebook
 from course_utils.training import (
     History,
     evaluate,
     fit,
     make_optimizer,
     seed_everything,
-    setup_notebook,
 )
 
 pytestmark = pytest.mark.core

@@ -11,12 +11,14 @@ module             chapter    figures
 =================  =========  ======================================================
 ``shared``         all        style, the palette (:func:`style`), bands and error bars
                               (:func:`band`, :func:`errorbars`), decision regions
-``introduction``   00         digits, class counts, training histories
+                              (:func:`plot_decision_boundaries`), train / held-out
+                              curves (:func:`plot_train_test_curves`)
+``introduction``   00         digits, class counts, seed spread, capacity sweep
 ``initialization`` 01         symmetry, vanishing gradients, activation histograms,
                               depth profiles, loss curves, the init explorer
-``weight_decay``   02         accuracy bands, λ sweep, weight histograms and maps
+``weight_decay``   02         λ sweep, weight histograms and maps, weight norms
 ``ensembles``      03         voting theory, bootstrap draws, ensemble size, boosting
-``dropout``        04         masks, overfitting curves, MC dropout, ablation
+``dropout``        04         masks, rate sweep, MC dropout, ablation
 ``normalization``  05         drift, running averages, scale grid, lr sweep, batch size
 ``search``         06         search scatter, optimism, grid vs random, halving, CV
 =================  =========  ======================================================
@@ -32,14 +34,12 @@ from course_utils.plotting.dropout import (
     plot_eval_pitfall,
     plot_mask_average,
     plot_mc_dropout,
-    plot_overfitting_curves,
     plot_regularizer_comparison,
     plot_unit_ablation,
 )
 from course_utils.plotting.ensembles import (
     plot_bagged_regression,
     plot_bootstrap_draws,
-    plot_boundaries,
     plot_ensemble_explorer,
     plot_ensemble_size_curves,
     plot_staged_curves,
@@ -58,7 +58,6 @@ from course_utils.plotting.introduction import (
     plot_capacity_sweep,
     plot_class_counts,
     plot_digits,
-    plot_histories,
     plot_seed_spread,
 )
 from course_utils.plotting.normalization import (
@@ -70,7 +69,6 @@ from course_utils.plotting.normalization import (
     plot_running_average,
     plot_scale_grid,
     plot_sigmoid_linear_region,
-    plot_train_test_curves,
 )
 from course_utils.plotting.search import (
     plot_best_found,
@@ -101,8 +99,10 @@ from course_utils.plotting.shared import (
     find_style,
     line_kwargs,
     other_style,
+    plot_decision_boundaries,
     plot_decision_boundary,
     plot_mean_std_curves,
+    plot_train_test_curves,
     series_styles,
     set_style,
     shade,
@@ -117,8 +117,6 @@ from course_utils.plotting.shared import (
     summarize_values,
 )
 from course_utils.plotting.weight_decay import (
-    plot_accuracy_bands,
-    plot_decision_boundaries,
     plot_input_weight_maps,
     plot_lambda_sweep,
     plot_weight_histograms,
@@ -129,29 +127,30 @@ __all__ = [
     # shared: style, palette, bands
     "CLASS_COLORS", "FAMILIES", "OKABE_ITO", "OTHER_COLORS", "PALETTE", "REFERENCE", "SPLITS",
     "MethodStyle", "band", "bar_errors", "errorbars", "find_style", "line_kwargs",
-    "other_style", "plot_decision_boundary", "plot_mean_std_curves", "series_styles",
-    "set_style", "shade", "share_limits", "show_figure", "split_of", "spread", "spread_label",
-    "spread_words", "style", "summarize_runs", "summarize_values",
+    "other_style", "plot_decision_boundaries", "plot_decision_boundary",
+    "plot_mean_std_curves", "plot_train_test_curves", "series_styles", "set_style", "shade",
+    "share_limits", "show_figure", "split_of", "spread", "spread_label", "spread_words",
+    "style", "summarize_runs", "summarize_values",
     # 00
-    "plot_capacity_sweep", "plot_class_counts", "plot_digits", "plot_histories", "plot_seed_spread",
+    "plot_capacity_sweep", "plot_class_counts", "plot_digits", "plot_seed_spread",
     # 01
     "plot_depth_profiles", "plot_init_explorer", "plot_layer_histograms", "plot_loss_curves",
     "plot_sigmoid_derivative", "plot_unit_weights",
     # 02
-    "plot_accuracy_bands", "plot_decision_boundaries", "plot_input_weight_maps",
-    "plot_lambda_sweep", "plot_weight_histograms", "plot_weight_norm_curves",
+    "plot_input_weight_maps", "plot_lambda_sweep", "plot_weight_histograms",
+    "plot_weight_norm_curves",
     # 03
-    "plot_bagged_regression", "plot_boundaries", "plot_bootstrap_draws",
+    "plot_bagged_regression", "plot_bootstrap_draws",
     "plot_ensemble_explorer", "plot_ensemble_size_curves", "plot_staged_curves",
     "plot_training_cost", "plot_vote_theory",
     # 04
     "plot_dropout_explorer", "plot_dropout_masks", "plot_dropout_rate_sweep",
-    "plot_eval_pitfall", "plot_mask_average", "plot_mc_dropout", "plot_overfitting_curves",
-    "plot_regularizer_comparison", "plot_unit_ablation",
+    "plot_eval_pitfall", "plot_mask_average", "plot_mc_dropout", "plot_regularizer_comparison",
+    "plot_unit_ablation",
     # 05
     "plot_activation_drift", "plot_batch_size_effect", "plot_gradient_agreement",
     "plot_grouped_bars", "plot_lr_sweep", "plot_running_average", "plot_scale_grid",
-    "plot_sigmoid_linear_region", "plot_train_test_curves",
+    "plot_sigmoid_linear_region",
     # 06
     "plot_best_found", "plot_budget_bars", "plot_cv_scores", "plot_decade_shares",
     "plot_grid_vs_random", "plot_halving", "plot_optimism", "plot_score_vs_hyperparameter",

@@ -5,7 +5,6 @@ figure                                                 function
 =====================================================  ==================================
 a digit and a hidden layer under random keep masks     :func:`plot_dropout_masks`
 mean over masks converges to the evaluation output     :func:`plot_mask_average`
-train / test accuracy with and without dropout, gap    :func:`plot_overfitting_curves`
 final accuracy against the drop probability p          :func:`plot_dropout_rate_sweep`
 Monte-Carlo averaging vs one evaluation-mode pass      :func:`plot_mc_dropout`
 accuracy drop when single units are removed            :func:`plot_unit_ablation`
@@ -13,6 +12,9 @@ forgetting ``model.eval()``                            :func:`plot_eval_pitfall`
 accuracy per condition, mean ± sd and runs             :func:`plot_regularizer_comparison`
 the explorer's masks and accuracies                    :func:`plot_dropout_explorer`
 =====================================================  ==================================
+
+Train and held-out accuracy with and without dropout, with the final gap per seed, are
+drawn by :func:`course_utils.plotting.shared.plot_train_test_curves` (``gap=True``).
 
 "no dropout" is grey, (inverted) dropout green, vanilla dropout vermillion, Monte-Carlo
 dropout purple; a condition named ``"p = 0.2"`` is dropout. Train curves are solid, test
@@ -38,10 +40,8 @@ from course_utils.plotting.shared import (
     bar_errors,
     errorbars,
     line_kwargs,
-    plot_mean_std_curves,
     series_styles,
     split_of,
-    spread_words,
     style,
     summarize_values,
 )
@@ -122,64 +122,6 @@ def plot_mask_average(
     ax.set_xscale("log")
     ax.set(xlabel="number of masks K", ylabel="output (sum of 4 inputs)", title=title)
     ax.legend(fontsize=8)
-    return fig
-
-
-def _held_out_key(curves: Mapping[str, np.ndarray]) -> str:
-    """The held-out curve's key in ``{"train": ..., held_out: ...}``."""
-    others = [key for key in curves if key != "train"]
-    if "train" not in curves or len(others) != 1:
-        raise ValueError(f"each condition needs a 'train' curve and one held-out curve "
-                         f"('validation' or 'test'), but got keys {list(curves)}")
-    return others[0]
-
-
-def plot_overfitting_curves(
-    epochs: Sequence[int] | np.ndarray,
-    runs: Mapping[str, Mapping[str, np.ndarray]],
-    *,
-    title: str = "",
-    what: Spread = "sd",
-) -> Figure:
-    """Left: mean ± sd over seeds (``what="ci"``: 95 % t interval) of train (solid) and
-    held-out (validation dashed, test dotted) accuracy per condition; right: the final
-    train - held-out gap of each seed (dots) and its mean (bar) with the same kind of
-    error bar.
-
-    Args:
-        epochs: the evaluated epochs.
-        runs: ``{condition: {"train": seeds x epochs, held_out: seeds x epochs}}``, where
-            ``held_out`` is ``"validation"`` (or ``"val"``) or ``"test"``.
-        title: the left panel's title.
-        what: the bands and the gap's error bar: ``"sd"`` or ``"ci"``.
-    """
-    fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=(2.2, 1))
-    styles = series_styles(runs, prefer=_PREFER, default="dropout")
-    n_seeds, held_names = [], set()
-    for i, (condition, curves) in enumerate(runs.items()):
-        key = _held_out_key(curves)
-        split = split_of(key) or "test"
-        held_names.add(split)
-        train, held = np.asarray(curves["train"]), np.asarray(curves[key])
-        for split_name, values, line_split in (("train", train, "train"), (split, held, split)):
-            plot_mean_std_curves(ax, np.asarray(epochs), values, label=f"{condition}: {split_name}",
-                                 method=styles[condition], split=line_split, what=what)
-        gaps = 100 * (train[:, -1] - held[:, -1])
-        n_seeds.append(len(gaps))
-        error, _ = bar_errors([gaps], what)
-        ax_gap.bar(i, gaps.mean(), yerr=error, color=styles[condition].color, alpha=0.6,
-                   capsize=6)
-        ax_gap.scatter(np.full(len(gaps), i), gaps, color="k", s=14, zorder=3)
-    held_name = " / ".join(sorted(held_names))
-    ax.set(xlabel="epoch", ylabel="accuracy", title=title or f"Accuracy ({spread_words(what)})")
-    ax.legend(loc="lower right", fontsize=8)
-    ax_gap.set_xticks(range(len(runs)), list(runs))
-    bars = spread_words(what) if min(n_seeds) > 1 else "mean"
-    count = f"{min(n_seeds)}" if min(n_seeds) == max(n_seeds) else f"{min(n_seeds)}-{max(n_seeds)}"
-    ax_gap.set(ylabel=f"final train - {held_name} accuracy (points)",
-               title=f"Final gap (bar: {bars}, {count} seeds; dots: seeds)")
-    ax_gap.title.set_fontsize(9)
-    fig.tight_layout()
     return fig
 
 

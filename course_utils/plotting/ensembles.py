@@ -7,11 +7,13 @@ majority vote: the binomial promise and reality        :func:`plot_vote_theory`
 bootstrap (bagging) vs pasting draws                   :func:`plot_bootstrap_draws`
 hard / soft vote / member vs ensemble size             :func:`plot_ensemble_size_curves`
 bagged regression trees and their average              :func:`plot_bagged_regression`
-decision regions side by side (boosting rounds)        :func:`plot_boundaries`
 error or accuracy against boosting rounds              :func:`plot_staged_curves`
 training time against the number of members           :func:`plot_training_cost`
 the explorer's boundary and staged accuracy            :func:`plot_ensemble_explorer`
 =====================================================  ==================================
+
+Decision regions side by side (boosting rounds) are drawn by
+:func:`course_utils.plotting.shared.plot_decision_boundaries`.
 
 Ways of building an ensemble (seeds, bagging, pasting, AdaBoost), of combining it (hard
 vote, soft vote) and the single member keep their palette styles throughout.
@@ -19,7 +21,7 @@ vote, soft vote) and the single member keep their palette styles throughout.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -197,26 +199,6 @@ def plot_bagged_regression(
     ax.scatter(x_train, y_train, s=12, color="k", alpha=0.6, label="training points")
     ax.set(xlabel="x", ylabel="y", title=title or "Bagging regressors: average, don't vote")
     ax.legend(fontsize=8, loc="upper right")
-    return fig
-
-
-def plot_boundaries(
-    panels: Sequence[tuple[Callable[[Tensor], Tensor], np.ndarray | None, str]],
-    x: Tensor,
-    y: Tensor,
-    *,
-    title: str = "",
-) -> Figure:
-    """Decision boundaries side by side: each panel is ``(predict_proba, marker sizes or
-    None, title)`` drawn with :func:`plot_decision_boundary` on the same data."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.5), squeeze=False)
-    for ax, (predict_proba, sizes, panel_title) in zip(axes[0], panels, strict=True):
-        plot_decision_boundary(ax, predict_proba, x, y, title=panel_title, sizes=sizes,
-                               resolution=120)
-        ax.title.set_fontsize(9)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 

@@ -5,24 +5,24 @@ figure                                 function
 =====================================  ================================================
 a grid of digits with labels           :func:`plot_digits` (00, 03 boosting weights)
 images per class in each split         :func:`plot_class_counts` (00, 06)
-per-epoch curves of several runs       :func:`plot_histories` (00, 04, explorers)
 per-seed results of one or two         :func:`plot_seed_spread` (00, "How the course
 recipes, their mean ± sd and the       reports results")
 paired difference with its 95 % CI
 train and test accuracy against width  :func:`plot_capacity_sweep` (00)
 =====================================  ================================================
+
+The chapter's training curves (train and test accuracy per epoch) are drawn by
+:func:`course_utils.plotting.shared.plot_train_test_curves`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -33,14 +33,9 @@ from course_utils.plotting.shared import (
     SummaryLike,
     band,
     errorbars,
-    line_kwargs,
     other_style,
-    series_styles,
     split_of,
 )
-
-if TYPE_CHECKING:
-    from course_utils.training import History
 
 
 def plot_digits(
@@ -88,41 +83,6 @@ def plot_class_counts(splits: Mapping[str, Tensor], *, title: str = "Images per 
     ax.set(xlabel="digit", ylabel="images", title=title)
     ax.set_ylim(top=ax.get_ylim()[1] * 1.25)  # room for the legend above the bars
     ax.legend(loc="upper center", ncols=len(splits), fontsize=8)
-    return fig
-
-
-def plot_histories(
-    histories: Mapping[str, History],
-    *,
-    metrics: Sequence[str] = ("train_acc", "val_acc"),
-    title: str = "",
-    ylabel: str = "accuracy",
-    axes: Sequence[Axes] | None = None,
-    val_name: str = "test",
-) -> Figure:
-    """Per-epoch curves of several runs: one colour per run (its method's, when the run's
-    name names one), the split in the line style: solid for training metrics, dashed for
-    validation, dotted for test (the held-out set is called ``val_name`` in the legend:
-    "test" or "validation").
-    """
-    if axes is None:
-        fig, ax = plt.subplots()
-    else:
-        ax = axes[0]
-        fig = ax.figure
-    held_out = split_of(val_name) or "test"
-    styles = series_styles(histories)
-    for name, history in histories.items():
-        for metric in metrics:
-            values = getattr(history, metric)
-            split = held_out if metric.startswith("val") else "train"
-            kind = metric.split("_")[-1]
-            shown = val_name if metric.startswith("val") else "train"
-            label = f"{name}: {shown}" if len(metrics) <= 2 else f"{name}: {shown} {kind}"
-            kwargs = line_kwargs(styles[name], split=split, n_points=len(values))
-            ax.plot(history.epoch[: len(values)], values, **{**kwargs, "label": label})
-    ax.set(xlabel="epoch", ylabel=ylabel, title=title or f"{ylabel.capitalize()} per epoch")
-    ax.legend()
     return fig
 
 

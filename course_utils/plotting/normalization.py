@@ -11,8 +11,10 @@ training curves from many initial weight scales        :func:`plot_scale_grid`
 accuracy after a budget against the learning rate      :func:`plot_lr_sweep`
 grouped bars with error bars (placement, calibration)  :func:`plot_grouped_bars`
 batch size: accuracy and noise of BN's statistics      :func:`plot_batch_size_effect`
-train / test curves of several settings                :func:`plot_train_test_curves`
 =====================================================  ==================================
+
+Train and validation curves of several settings, against the training step, are drawn by
+:func:`course_utils.plotting.shared.plot_train_test_curves` (``steps_per_epoch``).
 
 "without BN" / "no normalization" is grey, batch norm blue, layer norm orange, BN with an
 injected shift sky blue; two settings of the same method in one panel ("relu, BN" and
@@ -32,13 +34,11 @@ from torch import Tensor
 
 from course_utils.plotting.shared import (
     REFERENCE,
-    Split,
     Spread,
     bar_errors,
     errorbars,
     line_kwargs,
     other_style,
-    plot_mean_std_curves,
     series_styles,
     style,
     summarize_runs,
@@ -299,36 +299,3 @@ def plot_batch_size_effect(
     right.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-def plot_train_test_curves(
-    results: Mapping[str, Sequence[History]],
-    *,
-    steps_per_epoch: Mapping[str, int] | None = None,
-    title: str = "Train (solid) and test (dotted) accuracy over seeds",
-    what: Spread = "sd",
-    eval_split: Split = "test",
-) -> Figure:
-    """Mean ± sd curves (``what="ci"``: 95 % t interval) of train and held-out accuracy
-    for several settings (lists of runs), each in its normalization's style; the held-out
-    curves (``History.val_acc``) are labelled and drawn as ``eval_split`` (``"test"`` or
-    ``"validation"``).
-
-    With ``steps_per_epoch`` (per setting) the x axis is the training step, so settings
-    with different batch sizes line up.
-    """
-    fig, ax = plt.subplots(figsize=(6.8, 3.8))
-    styles = series_styles(results, prefer=_PREFER)
-    for name, runs in results.items():
-        scale = steps_per_epoch[name] if steps_per_epoch else 1
-        x = np.asarray(runs[0].epoch) * scale
-        for split, metric in (("train", "train_acc"), (eval_split, "val_acc")):
-            plot_mean_std_curves(ax, x, np.array([getattr(h, metric) for h in runs]),
-                                 label=f"{name}, {split}", method=styles[name], split=split,
-                                 what=what)
-    xlabel = "training step" if steps_per_epoch else "epoch"
-    ax.set(xlabel=xlabel, ylabel="accuracy", title=title, ylim=(0, 1.02))
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
-    fig.tight_layout()
-    return fig
-

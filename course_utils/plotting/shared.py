@@ -13,6 +13,9 @@ mean line with a band (sd or CI)            :func:`band`, :func:`plot_mean_std_c
 means with error bars (sd or CI)            :func:`errorbars`, :func:`bar_errors`
 what a band or bar shows                    :func:`spread`, :func:`spread_label`
 decision regions of a 2-D classifier        :func:`plot_decision_boundary`
+decision regions of several, side by side   :func:`plot_decision_boundaries`
+train / held-out curves of conditions       :func:`plot_train_test_curves` (one run, seeds,
+                                            or arrays; x in epochs or steps; the final gap)
 ==========================================  ===============================================
 
 The palette (Okabe & Ito's colour-blind-safe colours, each method also with its own marker):
@@ -32,6 +35,7 @@ or "He (mean, 95 % CI, 3 seeds)".
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -663,3 +667,321 @@ def plot_decision_boundary(
                edgecolors="k", linewidths=0.3, vmin=-0.5, vmax=n_classes - 0.5)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
     ax.grid(False)
+
+
+def plot_decision_boundaries(
+    panels: Mapping[str, Callable[[Tensor], Tensor]
+                    | tuple[Callable[[Tensor], Tensor], Tensor | np.ndarray | None]],
+    x: Tensor,
+    y: Tensor,
+    *,
+    title: str = "",
+    resolution: int = 150,
+) -> Figure:
+    """Decision regions of several 2-D classifiers side by side, on the same data (and so
+    the same axis limits), each panel drawn by :func:`plot_decision_boundary`.
+
+    Args:
+        panels: ``{panel title: predict_proba}``, each mapping ``(n, 2)`` points to class
+            probabilities; a value may also be a ``(predict_proba, sizes)`` pair, where
+            ``sizes`` are the marker areas of the points on that panel (e.g. boosting's
+            sample weights after a round) or None.
+        x: the ``(n, 2)`` points drawn on every panel.
+        y: their labels.
+        title: the figure's title.
+        resolution: grid points per axis of the shading.
+
+    Returns:
+        The figure, one axes per panel.
+
+    Raises:
+        ValueError: ``panels`` is empty, or a value is neither a function nor a pair.
+    """
+    if not panels:
+        raise ValueError("panels must hold at least one classifier, but got {}")
+    drawn = []
+    for panel_title, value in panels.items():
+        pair = isinstance(value, tuple) and len(value) == 2
+        predict_proba, sizes = value if pair else (value, None)
+        if not callable(predict_proba):
+            raise ValueError(f"panels[{panel_title!r}] must be predict_proba or a "
+                             f"(predict_proba, sizes) pair, but got {type(value).__name__}")
+        drawn.append((panel_title, predict_proba, sizes))
+    fig, axes = plt.subplots(1, len(drawn), figsize=(3.5 * len(drawn), 3.5), squeeze=False)
+    for ax, (panel_title, predict_proba, sizes) in zip(axes[0], drawn, strict=True):
+        plot_decision_boundary(ax, predict_proba, x, y, title=panel_title, sizes=sizes,
+                               resolution=resolution)
+        ax.title.set_fontsize(9 if "\n" in str(panel_title) else 10)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Train and held-out curves of several conditions (every chapter)
+# ---------------------------------------------------------------------------------------
+
+_METRIC_NAMES = MappingProxyType({"acc": "accuracy", "loss": "loss"})
+
+
+class HistoryLike(Protocol):
+    """What :func:`plot_train_test_curves` reads: a :class:`course_utils.training.History`."""
+
+    epoch: list[int]
+    train_acc: list[float]
+    val_acc: list[float]
+    train_loss: list[float]
+    val_loss: list[float]
+
+
+#: One condition of :func:`plot_train_test_curves`: one run, runs over seeds, or arrays.
+Condition = HistoryLike | Sequence[HistoryLike] | Mapping[str, np.ndarray | Sequence[Sequence[float]]]
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """One condition's curves: x values, ``{split name: seeds x points}``, one run or seeds."""
+
+    x: np.ndarray
+    splits: dict[str, np.ndarray]
+    single: bool
+
+
+def _is_history(run: object) -> bool:
+    return hasattr(run, "epoch") and hasattr(run, "train_acc") and hasattr(run, "val_acc")
+
+
+def _condition_curves(
+    name: str, run: Condition, *, epochs: np.ndarray | None, metric: str, held_out: Split,
+) -> _Curves:
+    """Check one condition of :func:`plot_train_test_curves` and read its curves."""
+    where = f"runs[{name!r}]"
+    if isinstance(run, Mapping):
+        if not run:
+            raise ValueError(f"{where} must map splits to seeds x epochs arrays, but got {{}}")
+        if epochs is None:
+            raise ValueError(f"epochs must be given when {where} holds arrays (they carry no "
+                             "epochs), but got None")
+        splits = {}
+        for key, values in run.items():
+            array = np.asarray(values, dtype=float)
+            array = array[None] if array.ndim == 1 else array
+            if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] != len(epochs):
+                raise ValueError(f"{where}[{key!r}] must be a seeds x epochs array with "
+                                 f"{len(epochs)} epochs (as in epochs), but got shape "
+                                 f"{np.shape(values)}")
+            splits[str(key)] = array
+        return _Curves(epochs, splits, single=False)
+    single = _is_history(run)
+    histories = [run] if single else list(run) if isinstance(run, Sequence) else []
+    if not histories or not all(_is_history(h) for h in histories):
+        raise ValueError(f"{where} must be a History, a sequence of History (one per seed) or "
+                         f"a {{split: seeds x epochs}} mapping, but got {type(run).__name__}")
+    x = np.asarray(histories[0].epoch if epochs is None else epochs, dtype=float)
+    splits = {}
+    for key, attribute in (("train", f"train_{metric}"), (held_out, f"val_{metric}")):
+        rows = [list(getattr(h, attribute)) for h in histories]
+        if not any(rows):  # not recorded (e.g. fit(..., eval_train=False))
+            continue
+        lengths = sorted({len(row) for row in rows})
+        if len(lengths) != 1 or lengths[0] > len(x):
+            raise ValueError(f"{where} must hold runs with one {attribute} value per epoch "
+                             f"({len(x)} epochs), but got lengths {lengths}")
+        splits[key] = np.array(rows, dtype=float)
+    if not splits:
+        raise ValueError(f"{where} recorded no {metric!r} curve: its History.train_{metric} "
+                         f"and History.val_{metric} are empty")
+    return _Curves(x, splits, single=single)
+
+
+def _train_and_held_out(name: str, curves: _Curves) -> tuple[np.ndarray, str, np.ndarray]:
+    """The train curve, the held-out curve's name and the held-out curve of one condition."""
+    train = [key for key in curves.splits if split_of(key) == "train"]
+    others = [key for key in curves.splits if split_of(key) != "train"]
+    if len(train) != 1 or len(others) != 1:
+        raise ValueError(f"with gap=True each condition needs a 'train' curve and one held-out "
+                         f"curve ('validation' or 'test'), but runs[{name!r}] has "
+                         f"{list(curves.splits)}")
+    return curves.splits[train[0]], others[0], curves.splits[others[0]]
+
+
+def _steps_of(
+    steps_per_epoch: int | Mapping[str, int] | None, names: Sequence[str]
+) -> dict[str, int]:
+    if steps_per_epoch is None:
+        return dict.fromkeys(names, 1)
+    if isinstance(steps_per_epoch, Mapping):
+        missing = [name for name in names if name not in steps_per_epoch]
+        if missing:
+            raise ValueError(f"steps_per_epoch must give every condition's steps, but "
+                             f"{', '.join(map(repr, missing))} is missing from "
+                             f"{dict(steps_per_epoch)}")
+        steps = {name: steps_per_epoch[name] for name in names}
+    else:
+        steps = dict.fromkeys(names, steps_per_epoch)
+    bad = {name: value for name, value in steps.items()
+           if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1}
+    if bad:
+        raise ValueError(f"steps_per_epoch must be positive integers, but got {bad}")
+    return {name: int(value) for name, value in steps.items()}
+
+
+def plot_train_test_curves(
+    runs: Mapping[str, Condition],
+    *,
+    epochs: Sequence[float] | np.ndarray | None = None,
+    metric: str = "acc",
+    steps_per_epoch: int | Mapping[str, int] | None = None,
+    held_out: str = "test",
+    what: Spread = "sd",
+    title: str = "",
+    ylabel: str | None = None,
+    ylim: tuple[float | None, float | None] | None = None,
+    gap: bool = False,
+    ax: Axes | None = None,
+) -> Figure:
+    """Train and held-out curves of several conditions: one colour per condition (its
+    method's, found from its name by :func:`series_styles`), the split in the line style
+    (train solid, validation dashed, test dotted).
+
+    A condition of several seeds is drawn as its mean with a band (:func:`plot_mean_std_curves`:
+    mean ± sample sd, or with ``what="ci"`` the 95 % t interval), and its legend entry says
+    which (``"L2: train (mean ± sd, 3 seeds)"``); a single run (one :class:`History`) is a
+    plain line (``"L2: train"``). With ``gap`` a right panel shows each condition's final
+    train - held-out gap: one dot per seed and a bar at their mean with the same kind of
+    error bar as the bands.
+
+    Args:
+        runs: ``{condition: curves}``, where the curves are one
+            :class:`course_utils.training.History`, a sequence of them (one per seed, with
+            the same epochs), or ``{split: seeds x epochs array}`` (e.g. ``{"train": ...,
+            "validation": ...}``; a key that names no split is drawn as held out, and every
+            key is named in the legend).
+        epochs: the evaluated epochs (x values); needed for arrays, by default a
+            History's ``epoch``.
+        metric: ``"acc"`` or ``"loss"``: which of a History's curves to draw
+            (``train_acc`` and ``val_acc``, or ``train_loss`` and ``val_loss``), and the
+            default y label (arrays are drawn as given).
+        steps_per_epoch: optimization steps per epoch, one number or one per condition:
+            the x axis is then the training step, so conditions trained with different
+            batch sizes line up.
+        held_out: what a History's ``val_*`` curves were measured on: ``"test"`` (dotted)
+            or ``"validation"`` (dashed), for the legend and the line style.
+        what: the bands and the gap's error bars: ``"sd"`` or ``"ci"``.
+        title: the title of the curves' axes (default: the metric per epoch or step).
+        ylabel: the y label (default ``"accuracy"`` or ``"loss"``).
+        ylim: the y limits of the curves' axes (default: matplotlib's).
+        gap: add the panel of the final gaps (in points for accuracies; held-out minus
+            train for losses); each condition needs exactly one train and one held-out
+            curve.
+        ax: draw the curves on these axes instead of a new figure (not with ``gap``).
+
+    Returns:
+        The figure: the curves' axes first, then the gap panel.
+
+    Raises:
+        ValueError: ``runs`` is empty; a condition is empty, of mismatched shapes (an array
+            whose number of epochs differs from ``epochs``, runs of different lengths) or
+            of an unknown kind; ``epochs`` is missing for arrays; ``metric``, ``held_out``,
+            ``what`` or ``steps_per_epoch`` is unknown or invalid; with ``gap``, a
+            condition without one train and one held-out curve, or ``ax`` is given.
+
+    Examples:
+        >>> runs = {"no decay": {"train": [[0.6, 0.9], [0.7, 1.0]],
+        ...                      "test": [[0.5, 0.7], [0.6, 0.8]]}}
+        >>> fig = plot_train_test_curves(runs, epochs=[1, 2])
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['no decay: train (mean ± sd, 2 seeds)', 'no decay: test (mean ± sd, 2 seeds)']
+        >>> plt.close(fig)
+    """
+    _check_spread(what)
+    if metric not in _METRIC_NAMES:
+        raise ValueError(f"metric must be 'acc' or 'loss', but got {metric!r}")
+    held_split = split_of(held_out)
+    if held_split not in ("validation", "test"):
+        raise ValueError(f"held_out must be 'validation' or 'test', but got {held_out!r}")
+    if not runs:
+        raise ValueError("runs must hold at least one condition, but got {}")
+    if gap and ax is not None:
+        raise ValueError("ax cannot be given with gap=True (the gap needs its own panel), "
+                         f"but got ax={ax!r}")
+    x_given = None if epochs is None else np.asarray(epochs, dtype=float)
+    if x_given is not None and x_given.ndim != 1:
+        raise ValueError(f"epochs must be one x value per epoch, but got shape {x_given.shape}")
+    names = list(runs)
+    conditions = {name: _condition_curves(name, run, epochs=x_given, metric=metric,
+                                          held_out=held_split) for name, run in runs.items()}
+    steps = _steps_of(steps_per_epoch, names)
+    gaps = {name: _train_and_held_out(name, curves) for name, curves in conditions.items()} \
+        if gap else {}
+
+    entries = sum(len(curves.splits) for curves in conditions.values())
+    outside = entries > 4  # a long legend goes right of the curves, where it hides none
+    if gap:
+        bars = max(1.0, 0.3 * len(conditions))  # room for the conditions' names
+        fig, (ax, ax_gap) = plt.subplots(
+            1, 2, figsize=(10.0 + 2.2 * (bars - 1) + (3.0 if outside else 0.0), 3.8),
+            width_ratios=(2.2, bars))
+    elif ax is None:
+        fig, ax = plt.subplots(figsize=(9.6 if outside else 7.0, 3.8))
+    else:
+        fig = ax.figure
+    styles = series_styles(names)
+    banded = False
+    for name, curves in conditions.items():
+        for key, values in curves.splits.items():
+            split = split_of(key) or "test"
+            x = curves.x[: values.shape[1]] * steps[name]
+            label = f"{name}: {key}"
+            if curves.single:
+                kwargs = line_kwargs(styles[name], split=split, n_points=len(x))
+                ax.plot(x, values[0], **{**kwargs, "label": label})
+            else:
+                plot_mean_std_curves(ax, x, values, label=label, method=styles[name],
+                                     split=split, what=what)
+                banded = banded or len(values) > 1
+    ylabel = ylabel or _METRIC_NAMES[metric]
+    per = "training step" if steps_per_epoch is not None else "epoch"
+    default_title = f"{ylabel[:1].upper()}{ylabel[1:]} per {per}"
+    if banded:
+        default_title += f" ({spread_words(what)})"
+    ax.set(xlabel=per, ylabel=ylabel, title=title or default_title)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if outside:
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend(fontsize=8, loc="best")
+    if gap:
+        _draw_gaps(ax_gap, gaps, styles, metric=metric, ylabel=ylabel, what=what)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_gaps(
+    ax: Axes, gaps: Mapping[str, tuple[np.ndarray, str, np.ndarray]],
+    styles: Mapping[str, MethodStyle], *, metric: str, ylabel: str, what: Spread,
+) -> None:
+    """The gap panel of :func:`plot_train_test_curves`: per-seed final gaps and their mean."""
+    n_seeds, held_names = [], set()
+    for i, (name, (train, key, held)) in enumerate(gaps.items()):
+        held_names.add(split_of(key) or key)
+        final_train, final_held = train[:, -1], held[:, -1]
+        values = 100 * (final_train - final_held) if metric == "acc" else final_held - final_train
+        n_seeds.append(len(values))
+        error, _ = bar_errors([values], what)
+        ax.bar(i, values.mean(), yerr=error, color=styles[name].color, alpha=0.6, capsize=6)
+        ax.scatter(np.full(len(values), i), values, color="k", s=14, zorder=3)
+    held_name = " / ".join(sorted(held_names))
+    ax.set_xticks(range(len(gaps)), [textwrap.fill(str(name), 16 if len(gaps) < 3 else 10)
+                                     for name in gaps])
+    if metric == "acc":
+        ax.set_ylabel(f"final train - {held_name} {ylabel} (points)")
+    else:
+        ax.set_ylabel(f"final {held_name} - train {ylabel}")
+    low, high = min(n_seeds), max(n_seeds)
+    bars = spread_words(what) if low > 1 else "mean"
+    count = f"{low}" if low == high else f"{low}-{high}"
+    ax.set_title(f"Final gap (bar: {bars}, {count} seed{'s' if high > 1 else ''}; dots: seeds)",
+                 fontsize=9)

@@ -3,13 +3,15 @@
 =====================================================  ==================================
 figure                                                 function
 =====================================================  ==================================
-train / test accuracy per epoch, mean ± sd over seeds  :func:`plot_accuracy_bands`
-decision regions of several 2-D classifiers            :func:`plot_decision_boundaries`
 choosing λ on validation (mean ± sd per λ)             :func:`plot_lambda_sweep`
 weight values and magnitudes per regularizer           :func:`plot_weight_histograms`
 per-pixel maps (first-layer column norms)              :func:`plot_input_weight_maps`
 weight norm during training, mean ± sd over seeds      :func:`plot_weight_norm_curves`
 =====================================================  ==================================
+
+Train and validation accuracy per epoch (mean ± sd over seeds) and the decision regions
+of the toy set are drawn by :func:`course_utils.plotting.shared.plot_train_test_curves`
+and :func:`course_utils.plotting.shared.plot_decision_boundaries`.
 
 Conditions are drawn in their regularizer's palette style ("no decay" grey, "L2, λ = 0.1"
 blue, "L1 proximal" vermillion, "AdamW" green, ...), found from the condition's name.
@@ -17,7 +19,7 @@ blue, "L1 proximal" vermillion, "AdamW" green, ...), found from the condition's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,73 +31,13 @@ from course_utils.plotting.shared import (
     Spread,
     errorbars,
     line_kwargs,
-    plot_decision_boundary,
     plot_mean_std_curves,
     series_styles,
-    split_of,
     style,
     summarize_runs,
 )
 
 _PREFER = ("regularization",)
-
-
-def plot_accuracy_bands(
-    epochs: Sequence[int] | np.ndarray,
-    runs: Mapping[str, Mapping[str, np.ndarray]],
-    *,
-    title: str = "",
-    ylabel: str = "accuracy",
-    what: Spread = "sd",
-) -> Figure:
-    """Mean ± sd over seeds (``what="ci"``: 95 % t interval) of train (solid) and test
-    (dotted) or validation (dashed) curves, one colour per condition (its regularizer's).
-
-    Args:
-        epochs: the evaluated epochs (x axis).
-        runs: ``{condition: {"train": seeds x epochs, "test": seeds x epochs}}``; any key
-            other than ``"train"`` is drawn as held out and named in the legend.
-        title: the figure's title.
-        ylabel: the y axis label.
-        what: the band: ``"sd"`` or ``"ci"``.
-    """
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
-    styles = series_styles(runs, prefer=_PREFER)
-    for condition, curves in runs.items():
-        for split, values in curves.items():
-            plot_mean_std_curves(ax, np.asarray(epochs), np.asarray(values),
-                                 label=f"{condition}: {split}", method=styles[condition],
-                                 split=split_of(split) or "test", what=what)
-    ax.set(xlabel="epoch", ylabel=ylabel, title=title or "Train and held-out accuracy per epoch")
-    ax.legend(loc="lower right", fontsize=8)
-    return fig
-
-
-def plot_decision_boundaries(
-    panels: Mapping[str, Callable[[Tensor], Tensor]],
-    x: Tensor,
-    y: Tensor,
-    *,
-    suptitle: str = "",
-    resolution: int = 150,
-) -> Figure:
-    """Side-by-side decision regions of several 2-D classifiers on the same data (and so
-    the same axis limits).
-
-    Args:
-        panels: ``{panel title: predict_proba}``, each mapping ``(n, 2)`` points to class
-            probabilities.
-        x, y: the training points and labels drawn on every panel.
-        suptitle: the figure's title.
-        resolution: grid points per axis.
-    """
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.5), squeeze=False)
-    for ax, (title, predict_proba) in zip(axes[0], panels.items(), strict=True):
-        plot_decision_boundary(ax, predict_proba, x, y, title=title, resolution=resolution)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
 
 
 def _lambda_axis_positions(lambdas: Sequence[float]) -> tuple[np.ndarray, list[str]]:

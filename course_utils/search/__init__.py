@@ -10,16 +10,18 @@ Optuna's, plus the course's own lessons:
 module              what it holds (Optuna's name where there is one)
 ==================  ==================================================================
 ``study``           :func:`create_study`, :func:`load_study`, :class:`Study`
-                    (``optimize``, ``ask`` / ``tell``, ``best_trial``), ``StudyDirection``
+                    (``optimize``, ``ask`` / ``tell``, ``best_trial``, ``get_trials``),
+                    ``StudyDirection``
 ``trial``           :class:`Trial` (``suggest_*``, ``report``, ``should_prune``),
                     ``FrozenTrial``, ``TrialState``
 ``distributions``   ``FloatDistribution``, ``IntDistribution``, ``CategoricalDistribution``
-``samplers``        ``RandomSampler(seed)``, ``GridSampler(grid)``, ``BaseSampler``;
+``samplers``        ``RandomSampler(seed)``, ``GridSampler(grid, seed)``, ``BaseSampler``;
                     :func:`sample_log_uniform` (the lesson: uniform in the exponent)
 ``pruners``         ``NopPruner``, ``SuccessiveHalvingPruner``
 ``storages``        ``JournalStorage(journal.JournalFileBackend(path))`` (JSON lines),
-                    ``"sqlite:///path.db"`` URLs (``RDBStorage``)
-``exceptions``      :class:`TrialPruned`, ``DuplicatedStudyError`` (Optuna's subclasses)
+                    ``"sqlite:///path.db"`` URLs (``RDBStorage``), ``InMemoryStorage()``
+``exceptions``      :class:`TrialPruned`, ``DuplicatedStudyError`` (Optuna's subclasses),
+                    ``ExperimentalWarning``
 ``stopping``        (course) ``EarlyStopping``, ``successive_halving``, ``halving_survivors``
 ``validation``      (course) ``kfold_indices``, ``cross_val_scores``, ``selection_optimism``,
                     ``narrow_range``
@@ -35,7 +37,8 @@ code of the chapter runs with ``import optuna as search``. Deliberate difference
 default sampler is random search (Optuna's is TPE); storages keep finished trials only,
 and a journal file holds one study written by one process (Optuna's storages are shared by
 many workers), and a :class:`Study` does not re-read its storage (Optuna's studies are views
-of it); ``optimize`` runs one trial at a time (``n_jobs=1``). The old top-level names
+of it); ``optimize`` runs one trial at a time (``n_jobs=1``); a study has one objective (there
+is no ``directions`` argument), and there is no ``enqueue_trial`` / ``add_trial``. The old top-level names
 (``search.RandomSampler``, ``search.kfold_indices``, ...) still work.
 """
 

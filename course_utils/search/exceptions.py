@@ -6,15 +6,18 @@ Optuna                      here
 ``optuna.TrialPruned``      :class:`TrialPruned` (a subclass: ``except optuna.TrialPruned``
                             catches ours too)
 ``DuplicatedStudyError``    :class:`DuplicatedStudyError` (a subclass of Optuna's)
+``ExperimentalWarning``     ``ExperimentalWarning``: Optuna's class itself (nothing here
+                            is experimental; code that filters the warning runs unchanged)
 ==========================  ==============================================================
 """
 
 from __future__ import annotations
 
 from optuna.exceptions import DuplicatedStudyError as _OptunaDuplicatedStudyError
+from optuna.exceptions import ExperimentalWarning
 from optuna.exceptions import TrialPruned as _OptunaTrialPruned
 
-__all__ = ["DuplicatedStudyError", "TrialPruned"]
+__all__ = ["DuplicatedStudyError", "ExperimentalWarning", "TrialPruned"]
 
 
 class TrialPruned(_OptunaTrialPruned):

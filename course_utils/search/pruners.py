@@ -78,7 +78,7 @@ class SuccessiveHalvingPruner(BasePruner):
         live = study._running.get(trial.number)
         while step >= self.min_resource * self.reduction_factor**rung:
             key = f"completed_rung_{rung}"
-            competing = [t.system_attrs[key] for t in study.trials
+            competing = [t.system_attrs[key] for t in study.get_trials(deepcopy=False)
                          if key in t.system_attrs and t.number != trial.number]
             if live is not None:
                 live.system_attrs[key] = value

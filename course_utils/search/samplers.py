@@ -4,7 +4,7 @@
 Optuna                      here
 ==========================  ==============================================================
 ``BaseSampler``             :class:`BaseSampler` (``before_trial``, ``sample_independent``,
-                            ``after_trial(study, trial, state, values)``)
+                            ``after_trial(study, trial, state, values)``, ``reseed_rng``)
 ``RandomSampler(seed)``     :class:`RandomSampler` (one generator per trial and parameter,
                             so a resumed search draws what an unbroken one would)
 ``GridSampler(grid, seed)`` :class:`GridSampler`
@@ -31,6 +31,7 @@ from course_utils.search.distributions import (
     FloatDistribution,
     IntDistribution,
     ParamValue,
+    _choice_equal,
 )
 
 if TYPE_CHECKING:
@@ -96,6 +97,9 @@ class BaseSampler:
     ) -> None:
         """Called when a trial has finished with ``state`` and ``values`` (Optuna's signature)."""
 
+    def reseed_rng(self) -> None:
+        """Draw a new random seed (Optuna's method; a sampler without randomness ignores it)."""
+
 
 def _trial_generator(seed: int, number: int, name: str) -> torch.Generator:
     """A generator that depends only on (seed, trial number, parameter name)."""
@@ -123,6 +127,10 @@ class RandomSampler(BaseSampler):
 
     def __repr__(self) -> str:
         return f"RandomSampler(seed={self.seed})"
+
+    def reseed_rng(self) -> None:
+        """Replace the seed by a random one: later trials draw other values."""
+        self.seed = secrets.randbits(63)
 
     def sample_independent(
         self, study: Study, trial: Trial, param_name: str, param_distribution: Distribution
@@ -157,11 +165,15 @@ class GridSampler(BaseSampler):
 
     Trial ``n`` gets grid point ``n`` of the product of the value lists (parameter names
     sorted), taken in an order shuffled by ``seed`` as Optuna's ``GridSampler`` does, so
-    that a search stopped early still spreads out. The study stops by itself once every
-    point has been evaluated.
+    that a search stopped early still spreads out; a point already evaluated is replaced
+    by the first one not evaluated yet. Each trial records its ``grid_id`` and the
+    ``search_space`` in ``system_attrs`` (Optuna's keys), so that a study that changes
+    grids counts each grid's points apart. The study stops by itself once every point
+    has been evaluated.
 
     Args:
-        search_space: parameter name -> list of values.
+        search_space: parameter name -> list of values (None, bool, int, float or str;
+            other types warn, as in Optuna).
         seed: seed of the shuffled order (None means 0).
 
     Raises:
@@ -173,7 +185,10 @@ class GridSampler(BaseSampler):
             if len(values) == 0:
                 raise ValueError(f"search_space[{name!r}] must list at least one value, but got "
                                  f"{list(values)}")
+            for value in values:
+                self._check_value(name, value)
         self.search_space = {name: list(search_space[name]) for name in sorted(search_space)}
+        self._search_space = self.search_space  # Optuna's attribute name
         points = _product(list(self.search_space.values()))
         order = torch.randperm(len(points), generator=torch.Generator().manual_seed(seed or 0))
         self.grid = [points[i] for i in order.tolist()]
@@ -181,12 +196,39 @@ class GridSampler(BaseSampler):
     def __repr__(self) -> str:
         return f"GridSampler({self.search_space})"
 
+    @staticmethod
+    def _check_value(param_name: str, param_value: Any) -> None:
+        if param_value is None or isinstance(param_value, (str, int, float, bool)):
+            return
+        warnings.warn(f"{param_name} contains a value with the type of {type(param_value)}, "
+                      "which is not supported by `GridSampler`. Please make sure a value is "
+                      "`str`, `int`, `float`, `bool` or `None` for persistent storage.",
+                      UserWarning, stacklevel=3)
+
+    def _same_search_space(self, search_space: Mapping[str, Sequence[ParamValue]]) -> bool:
+        if search_space is self.search_space:
+            return True
+        if set(search_space) != set(self.search_space):
+            return False
+        return all(
+            len(values) == len(self.search_space[name])
+            and all(_choice_equal(a, b) for a, b in zip(values, self.search_space[name],
+                                                        strict=True))
+            for name, values in search_space.items())
+
+    def _grid_ids(self, study: Study, finished_only: bool) -> set[int]:
+        """The grid points of this search space that trials took (or finished)."""
+        return {t.system_attrs["grid_id"] for t in study.get_trials(deepcopy=False)
+                if "grid_id" in t.system_attrs and (t.state.is_finished() or not finished_only)
+                and self._same_search_space(t.system_attrs.get("search_space", self.search_space))}
+
     def before_trial(self, study: Study, trial: Trial) -> None:
-        visited = {t.system_attrs.get("grid_id") for t in study.trials}
+        visited = self._grid_ids(study, finished_only=False)
         grid_id = trial.number if trial.number < len(self.grid) else None
         if grid_id is None or grid_id in visited:
             unvisited = [i for i in range(len(self.grid)) if i not in visited]
             grid_id = unvisited[0] if unvisited else trial.number % len(self.grid)
+        trial.system_attrs["search_space"] = self.search_space
         trial.system_attrs["grid_id"] = grid_id
 
     def sample_independent(
@@ -196,7 +238,7 @@ class GridSampler(BaseSampler):
             raise ValueError(f"The parameter name, {param_name}, is not found in the given grid.")
         point = self.grid[trial.system_attrs["grid_id"]]
         value = point[list(self.search_space).index(param_name)]
-        if not param_distribution.contains(value):
+        if not param_distribution._contains(param_distribution.to_internal_repr(value)):
             warnings.warn(f"The value `{value}` is out of range of the parameter `{param_name}`. "
                           f"The value will be used but the actual distribution is: "
                           f"`{param_distribution}`.", UserWarning, stacklevel=2)
@@ -211,8 +253,7 @@ class GridSampler(BaseSampler):
 
     def is_exhausted(self, study: Study) -> bool:
         """Whether every grid point has been evaluated."""
-        finished = {t.system_attrs.get("grid_id") for t in study.trials if t.state.is_finished()}
-        return finished >= set(range(len(self.grid)))
+        return self._grid_ids(study, finished_only=True) >= set(range(len(self.grid)))
 
 
 def _product(value_lists: list[list[ParamValue]]) -> list[tuple[ParamValue, ...]]:

@@ -4,11 +4,13 @@
 Optuna                          here
 ==============================  ==========================================================
 ``optuna.create_study``         :func:`create_study` (same keywords and defaults, except
-                                the default sampler: random search, not TPE)
+                                the default sampler: random search, not TPE, and no
+                                ``directions``: one objective)
 ``optuna.load_study``           :func:`load_study`
 ``optuna.study.Study``          :class:`Study` (``optimize`` with Optuna's arguments,
                                 ``ask`` / ``tell``, ``stop``, ``best_trial``,
-                                ``best_params``, ``best_value``, ``trials``)
+                                ``best_params``, ``best_value``, ``trials``,
+                                ``get_trials``, ``direction`` / ``directions``)
 ``StudyDirection``              :class:`StudyDirection`
 ==============================  ==========================================================
 
@@ -18,17 +20,22 @@ Resuming is Optuna's recipe: the same ``storage`` and ``study_name`` with
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
 from optuna.exceptions import TrialPruned as _OptunaTrialPruned
 
 from course_utils.search._study_direction import Direction, StudyDirection, _direction
-from course_utils.search.distributions import ParamValue
+from course_utils.search.distributions import (
+    Distribution,
+    ParamValue,
+    check_distribution_compatibility,
+)
 from course_utils.search.exceptions import DuplicatedStudyError
 from course_utils.search.pruners import BasePruner, NopPruner
 from course_utils.search.samplers import BaseSampler, RandomSampler
@@ -54,75 +61,144 @@ class Study:
         study_name: str,
         storage: BaseStorage | None = None,
         trials: Iterable[FrozenTrial] = (),
+        study_id: int = 0,
     ):
         self.direction = direction
         self.sampler = sampler
         self.pruner = pruner
         self.study_name = study_name
         self._storage = storage
+        self._study_id = study_id
         self._finished: list[FrozenTrial] = list(trials)
         self._running: dict[int, Trial] = {}
         self._stop_flag = False
         self._optimizing = False
+        # the first distribution each parameter name was asked with (Optuna's storages keep
+        # one per study): later trials must ask for the same kind
+        self._param_distributions: dict[str, Distribution] = {}
+        for trial in self._finished:
+            for name, distribution in trial.distributions.items():
+                self._param_distributions.setdefault(name, distribution)
 
     def __repr__(self) -> str:
         return (f"Study(study_name={self.study_name!r}, direction={self.direction.name}, "
-                f"sampler={self.sampler!r}, trials={len(self.trials)})")
+                f"sampler={self.sampler!r}, trials={len(self.get_trials(deepcopy=False))})")
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """``[direction]``: Optuna's spelling for studies of several objectives (a study
+        here has one)."""
+        return [self.direction]
+
+    def _is_multi_objective(self) -> bool:
+        return False
 
     @property
     def trials(self) -> list[FrozenTrial]:
-        """Every trial (finished and running) in the order of their numbers."""
+        """Every trial (finished and running) in the order of their numbers: copies, as
+        ``get_trials(deepcopy=True)``."""
+        return self.get_trials(deepcopy=True)
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """The trials in the order of their numbers, as Optuna's ``Study.get_trials``.
+
+        Args:
+            deepcopy: return deep copies (``copy.deepcopy``); False is faster, and the
+                trials must then not be modified.
+            states: keep only the trials in these states (None: every trial).
+
+        Returns:
+            A list of :class:`FrozenTrial`.
+        """
         running = [trial.frozen() for trial in self._running.values()]
-        return sorted(self._finished + running, key=lambda t: t.number)
+        trials = sorted(self._finished + running, key=lambda t: t.number)
+        if states is not None:
+            trials = [t for t in trials if t.state in states]
+        return copy.deepcopy(trials) if deepcopy else trials
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The complete trial with the best value.
+        """The complete trial with the best value (a copy).
 
         Raises:
             ValueError: no trial is complete yet.
         """
+        return self._get_best_trial(deepcopy=True)
+
+    def _get_best_trial(self, deepcopy: bool) -> FrozenTrial:
         complete = [t for t in self._finished if t.state == TrialState.COMPLETE]
         if not complete:
             raise ValueError("No trials are completed yet.")
         pick = max if self.direction == StudyDirection.MAXIMIZE else min
-        return pick(complete, key=lambda t: t.value)
+        best = pick(complete, key=lambda t: t.value)
+        return copy.deepcopy(best) if deepcopy else best
 
     @property
     def best_value(self) -> float:
         """The best value of a complete trial."""
-        return self.best_trial.value
+        return self._get_best_trial(deepcopy=False).value
 
     @property
     def best_params(self) -> dict[str, ParamValue]:
         """The hyperparameters of the best trial."""
-        return dict(self.best_trial.params)
+        return copy.deepcopy(self._get_best_trial(deepcopy=False).params)
 
-    def ask(self) -> Trial:
-        """Start a new trial (numbered after every trial so far) and return it."""
+    def ask(self, fixed_distributions: Mapping[str, Distribution] | None = None) -> Trial:
+        """Start a new trial (numbered after every trial so far) and return it.
+
+        Args:
+            fixed_distributions: parameters to draw at once, name -> distribution (as
+                if the trial had called ``suggest_*`` for each).
+
+        Raises:
+            TypeError: a value of ``fixed_distributions`` that is not a distribution.
+        """
+        for name, distribution in (fixed_distributions or {}).items():
+            if not isinstance(distribution, Distribution):
+                raise TypeError(f"fixed_distributions[{name!r}] must be a FloatDistribution, "
+                                "IntDistribution or CategoricalDistribution, but got "
+                                f"{distribution!r}")
         numbers = [t.number for t in self._finished] + list(self._running)
         trial = Trial(self, max(numbers, default=-1) + 1)
         self._running[trial.number] = trial
         self.sampler.before_trial(self, trial)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest(name, distribution)
         return trial
+
+    def _check_param_distribution(self, name: str, distribution: Distribution) -> None:
+        """Raise if ``name`` was asked with another kind of distribution in this study."""
+        first = self._param_distributions.setdefault(name, distribution)
+        if first is not distribution:
+            check_distribution_compatibility(first, distribution)
 
     def tell(
         self,
         trial: Trial | int,
         values: float | Sequence[float] | None = None,
         state: TrialState | None = None,
+        skip_if_finished: bool = False,
     ) -> FrozenTrial:
         """Finish a trial from :meth:`ask` with its score (``values``) or a state.
 
         As in Optuna: a value that is missing, NaN, not a number, or not one number makes
         the trial FAIL with a warning; a PRUNED trial keeps its last reported intermediate
-        value. Finished trials go to the storage.
+        value (unless it is NaN). Finished trials go to the storage. With
+        ``skip_if_finished``, telling a finished trial again returns it unchanged.
 
         Raises:
+            TypeError: ``trial`` is neither a :class:`Trial` nor a trial number.
             ValueError: the trial was never asked for or is finished, ``state`` is RUNNING
                 or WAITING, COMPLETE without values, or PRUNED / FAIL with values
                 (Optuna's messages).
         """
+        if skip_if_finished:
+            number = _trial_number(trial)
+            finished = [t for t in self._finished if t.number == number]
+            if finished:
+                return copy.deepcopy(finished[0])
         running = self._running_trial(trial)
         if state is not None:
             _check_told_state(TrialState(state), values)
@@ -139,6 +215,8 @@ class Study:
         elif state == TrialState.PRUNED:
             last = running.frozen().last_step
             value = None if last is None else running.intermediate_values[last]
+            if value is not None and math.isnan(value):
+                value = None
         del self._running[running.number]
         frozen = running.frozen(TrialState(state), value)
         self._finished.append(frozen)
@@ -148,7 +226,7 @@ class Study:
         return frozen
 
     def _running_trial(self, trial: Trial | int) -> Trial:
-        number = trial if isinstance(trial, int) else trial.number
+        number = _trial_number(trial)
         if number in self._running:
             return self._running[number]
         finished = [t for t in self._finished if t.number == number]
@@ -253,6 +331,15 @@ class Study:
         return frozen
 
 
+def _trial_number(trial: Trial | int) -> int:
+    if isinstance(trial, Trial):
+        return trial.number
+    if isinstance(trial, int):
+        return trial
+    raise TypeError(f"Trial must be a trial object or trial number, but got trial={trial!r} "
+                    f"({type(trial).__name__}).")
+
+
 def _check_told_state(state: TrialState, values: float | Sequence[float] | None) -> None:
     """Optuna's rules for ``tell(trial, values, state)``."""
     if not state.is_finished():
@@ -292,9 +379,14 @@ def create_study(
 ) -> Study:
     """Create a study, or resume the one stored under ``study_name`` in ``storage``.
 
+    Optuna's keywords, except ``directions`` (studies of several objectives are Optuna's):
+    ``create_study(directions=...)`` raises TypeError, where Optuna accepts a list of
+    directions (and raises ValueError for a malformed one).
+
     Args:
         storage: None keeps the trials in memory; a storage such as
-            ``storages.JournalStorage(storages.journal.JournalFileBackend(path))``; or a
+            ``storages.JournalStorage(storages.journal.JournalFileBackend(path))`` or
+            ``storages.InMemoryStorage()`` (studies shared within the process); or a
             database URL string, ``"sqlite:///path.db"`` (as in Optuna; other databases
             are Optuna's). A :class:`pathlib.Path` is read as a journal file.
         sampler: how hyperparameters are drawn; default ``RandomSampler()``.
@@ -331,12 +423,13 @@ def create_study(
     stored = backend.load_study(study_name)
     if stored is None:
         name = study_name or backend.default_study_name()
-        backend.create_new_study(name, study_direction)
+        study_id = backend.create_new_study(name, study_direction)
         return Study(direction=study_direction, sampler=sampler, pruner=pruner, study_name=name,
-                     storage=backend)
+                     storage=backend, study_id=study_id)
     _check_resumable(stored, study_name, study_direction, load_if_exists)
     return Study(direction=study_direction, sampler=sampler, pruner=pruner,
-                 study_name=stored.study_name, storage=backend, trials=stored.trials)
+                 study_name=stored.study_name, storage=backend, trials=stored.trials,
+                 study_id=stored.study_id)
 
 
 def load_study(
@@ -348,10 +441,21 @@ def load_study(
 ) -> Study:
     """Continue a stored study (Optuna's ``load_study``), in its stored direction.
 
+    ``study_name=None`` loads the storage's only study, as in Optuna.
+
     Raises:
         KeyError: no such study in ``storage``.
+        ValueError: ``study_name=None`` and the storage does not hold exactly one study
+            (Optuna's message).
     """
     backend = get_storage(storage)
+    if study_name is None and backend is not None:
+        study_names = backend.get_all_study_names()
+        if len(study_names) != 1:
+            raise ValueError(f"Could not determine the study name since the {storage=} does "
+                             f"not contain exactly 1 study. Specify `study_name` from "
+                             f"{study_names=}.")
+        study_name = study_names[0]
     stored = None if backend is None else backend.load_study(study_name)
     if stored is None:
         raise KeyError(f"no study named {study_name!r} in the storage {storage!r}")

@@ -26,6 +26,7 @@ from course_utils.search.distributions import (
     FloatDistribution,
     IntDistribution,
     ParamValue,
+    check_distribution_compatibility,
     distribution_from_dict,
     distribution_to_dict,
 )
@@ -122,6 +123,7 @@ class Trial:
         if name in self.params:  # asking twice returns the first value, as in Optuna
             _check_same_distribution(name, self.distributions[name], distribution)
             return self.params[name]
+        self.study._check_param_distribution(name, distribution)
         value = self.study.sampler.sample_independent(self.study, self, name, distribution)
         self.params[name] = value
         self.distributions[name] = distribution
@@ -198,14 +200,7 @@ class Trial:
 def _check_same_distribution(name: str, first: Distribution, again: Distribution) -> None:
     """Optuna's rules for asking for ``name`` twice: another kind, log setting or set of
     choices raises; another range warns, and the first distribution is kept."""
-    if type(first) is not type(again):
-        raise ValueError("Cannot set different distribution kind to the same parameter name.")
-    if isinstance(first, CategoricalDistribution):
-        if first.choices != again.choices:
-            raise ValueError("CategoricalDistribution does not support dynamic value space.")
-        return
-    if first.log != again.log:
-        raise ValueError("Cannot set different log configuration to the same parameter name.")
+    check_distribution_compatibility(first, again)
     if first != again:
         warnings.warn(f'Inconsistent parameter values for distribution with name "{name}"! This '
                       "might be a configuration mistake. Optuna allows to call the same "

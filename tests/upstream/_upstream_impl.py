@@ -1,6 +1,7 @@
 """Which implementation the upstream ports run against (imported by conftest.py and the tests).
 
-By default the course's from-scratch drop-ins; with ``COURSE_UPSTREAM=real`` the real libraries,
+By default the course's from-scratch drop-ins; with ``COURSE_UPSTREAM=real`` the real libraries
+(``impl.optuna`` is ``course_utils.search`` or ``optuna``),
 so the same test file proves the port faithful (real: everything passes) and measures the
 course (course: every failure that passes with real is a documented ``course_differs`` xfail).
 """
@@ -18,6 +19,7 @@ NAME = "real" if REAL else "course"
 
 def _load() -> types.SimpleNamespace:
     if REAL:
+        import optuna
         import sklearn.ensemble
         import sklearn.neural_network
         import torch.nn
@@ -44,11 +46,13 @@ def _load() -> types.SimpleNamespace:
             AdaBoostClassifier=sklearn.ensemble.AdaBoostClassifier,
             TorchMLPClassifier=None,
             make_mlp=make_mlp,
+            optuna=optuna,
         )
     import course_utils.dropout
     import course_utils.ensembles
     import course_utils.init
     import course_utils.normalization as norm
+    import course_utils.search
 
     def make_mlp(**kw):
         return course_utils.ensembles.TorchMLPClassifier(**kw)
@@ -67,6 +71,7 @@ def _load() -> types.SimpleNamespace:
         AdaBoostClassifier=course_utils.ensembles.AdaBoostClassifier,
         TorchMLPClassifier=course_utils.ensembles.TorchMLPClassifier,
         make_mlp=make_mlp,
+        optuna=course_utils.search,  # laid out as the optuna package
     )
 
 

@@ -10,7 +10,9 @@ Optuna                                  here
                                         databases (``postgresql://``, ``mysql://``) are
                                         Optuna's: ``import optuna``
 ``get_storage(storage)``                :func:`get_storage`
-(``InMemoryStorage``)                   ``storage=None``: the trials live in the study
+``InMemoryStorage()``                   :class:`InMemoryStorage` (studies shared within
+                                        one process); ``storage=None``: the trials live
+                                        in the study
 ======================================  ==================================================
 
 A string ``storage`` is a database URL, as in Optuna. A :class:`pathlib.Path` is read as a
@@ -23,10 +25,12 @@ import os
 
 from course_utils.search.storages import journal
 from course_utils.search.storages._base import BaseStorage, StoredStudy
+from course_utils.search.storages._in_memory import InMemoryStorage
 from course_utils.search.storages._rdb import SQLITE_PREFIX, RDBStorage
 from course_utils.search.storages.journal import JournalFileBackend, JournalStorage
 
-__all__ = ["BaseStorage", "JournalStorage", "RDBStorage", "StoredStudy", "get_storage", "journal"]
+__all__ = ["BaseStorage", "InMemoryStorage", "JournalStorage", "RDBStorage", "StoredStudy",
+           "get_storage", "journal"]
 
 
 def get_storage(storage: str | os.PathLike | BaseStorage | None) -> BaseStorage | None:

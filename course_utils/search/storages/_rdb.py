@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 
 from course_utils.search._study_direction import StudyDirection
 from course_utils.search.storages._base import BaseStorage, StoredStudy
@@ -34,7 +35,8 @@ class RDBStorage(BaseStorage):
         schema: a file written by one library is not read by the other.
 
     Args:
-        url: ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``.
+        url: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, or
+            ``sqlite:///:memory:`` (a database that lives as long as the storage).
 
     Raises:
         ValueError: a URL that is not ``sqlite:///...``, or a file written by Optuna.
@@ -45,7 +47,9 @@ class RDBStorage(BaseStorage):
             raise ValueError(f"url must look like 'sqlite:///path.db', but got {url!r}")
         self.url = url
         self.path = url[len(SQLITE_PREFIX):]
-        with closing(self._connect()) as connection, connection:
+        # ":memory:" is a new database per connection: keep one open
+        self._memory = sqlite3.connect(":memory:") if self.path == ":memory:" else None
+        with self._connection() as connection:
             tables = {row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "alembic_version" in tables:
@@ -56,22 +60,35 @@ class RDBStorage(BaseStorage):
     def __repr__(self) -> str:
         return f"RDBStorage({self.url!r})"
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose changes are committed at the end of the block."""
+        if self._memory is not None:
+            with self._memory:
+                yield self._memory
+            return
+        with closing(sqlite3.connect(self.path, timeout=30)) as connection, connection:
+            yield connection
 
     def default_study_name(self) -> str:
         """A new unique name, as Optuna's ``no-name-<uuid>``."""
         return f"no-name-{uuid.uuid4()}"
 
-    def create_new_study(self, study_name: str, direction: StudyDirection) -> None:
-        with closing(self._connect()) as connection, connection:
-            connection.execute("INSERT INTO course_studies (study_name, direction) VALUES (?, ?)",
-                               (study_name, direction.name.lower()))
+    def create_new_study(self, study_name: str, direction: StudyDirection) -> int:
+        with self._connection() as connection:
+            cursor = connection.execute("INSERT INTO course_studies (study_name, direction) "
+                                        "VALUES (?, ?)", (study_name, direction.name.lower()))
+            return int(cursor.lastrowid)
+
+    def get_all_study_names(self) -> list[str]:
+        with self._connection() as connection:
+            rows = connection.execute("SELECT study_name FROM course_studies ORDER BY study_id")
+            return [name for (name,) in rows.fetchall()]
 
     def load_study(self, study_name: str | None) -> StoredStudy | None:
         if study_name is None:
             return None
-        with closing(self._connect()) as connection:
+        with self._connection() as connection:
             row = connection.execute("SELECT study_id, direction FROM course_studies WHERE "
                                      "study_name = ?", (study_name,)).fetchone()
             if row is None:
@@ -79,10 +96,10 @@ class RDBStorage(BaseStorage):
             records = connection.execute("SELECT record FROM course_trials WHERE study_id = ? "
                                          "ORDER BY number", (row[0],)).fetchall()
         trials = [FrozenTrial.from_dict(json.loads(record)) for (record,) in records]
-        return StoredStudy(study_name, StudyDirection[row[1].upper()], trials)
+        return StoredStudy(study_name, StudyDirection[row[1].upper()], trials, study_id=row[0])
 
     def append_trial(self, study_name: str, trial: FrozenTrial) -> None:
-        with closing(self._connect()) as connection, connection:
+        with self._connection() as connection:
             connection.execute(
                 "INSERT INTO course_trials (study_id, number, state, value, record) SELECT "
                 "study_id, ?, ?, ?, ? FROM course_studies WHERE study_name = ?",

@@ -101,9 +101,15 @@ class JournalStorage(BaseStorage):
     def __repr__(self) -> str:
         return f"JournalStorage({self.backend!r})"
 
-    def create_new_study(self, study_name: str, direction: StudyDirection) -> None:
+    def create_new_study(self, study_name: str, direction: StudyDirection) -> int:
         header = {"kind": "study", "study_name": study_name, "direction": direction.name.lower()}
         self.backend.append_line(json.dumps(header))
+        return 0
+
+    def get_all_study_names(self) -> list[str]:
+        """The file's study name, or none for an empty file."""
+        stored = self.load_study(None)
+        return [] if stored is None else [stored.study_name]
 
     def load_study(self, study_name: str | None) -> StoredStudy | None:
         """The file's study whatever ``study_name`` is (the caller compares the names)."""
