@@ -81,7 +81,17 @@ def sample_log_uniform(
 
 
 class BaseSampler:
-    """What a sampler does: pick a value for one hyperparameter of one trial."""
+    """What a sampler does: pick a value for one hyperparameter of one trial.
+
+    The hooks have Optuna's names and signatures; two of the objects they receive differ,
+    because this package keeps trials in memory instead of behind a storage API:
+    ``before_trial`` gets the running :class:`Trial` itself (Optuna: a RUNNING
+    ``FrozenTrial``, which a sampler annotates through ``study._storage``), so a sampler
+    notes what it chose in ``trial.system_attrs``; ``after_trial`` gets the trial already
+    finished (Optuna: still RUNNING, its ``state`` and ``values`` given beside it, as here).
+    A sampler that reads only ``trial.number``, ``trial.params`` and the ``state`` and
+    ``values`` arguments behaves the same with both libraries.
+    """
 
     def before_trial(self, study: Study, trial: Trial) -> None:
         """Called when a trial starts (the grid sampler picks its grid point here)."""
