@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -51,6 +52,7 @@ __all__ = [
     "weight_norms",
     "global_weight_norm",
     "max_abs_weight",
+    "abs_weight_quantile",
     "input_weight_norms",
 ]
 
@@ -368,6 +370,25 @@ def max_abs_weight(params: Params) -> float:
     """The largest :math:`|w|` among the weights (0 for no entries)."""
     maxima = [p.detach().abs().max().item() for p in _tensors(params, "params") if p.numel()]
     return max(maxima, default=0.0)
+
+
+def abs_weight_quantile(params: Params, q: float) -> float:
+    """The ``q``-quantile of :math:`|w|` over all weights (``q=1`` is :func:`max_abs_weight`,
+    ``q=0.999`` the magnitude that only 0.1 % of the weights exceed; 0 for no entries).
+
+    Raises:
+        ValueError: ``q`` is not in [0, 1].
+
+    Examples:
+        >>> abs_weight_quantile([torch.tensor([0.0, -1.0, 2.0, 3.0, -4.0])], 0.5)
+        2.0
+    """
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be in [0, 1], but got {q}")
+    flat = [p.detach().abs().flatten().double() for p in _tensors(params, "params") if p.numel()]
+    if not flat:
+        return 0.0
+    return float(np.quantile(torch.cat(flat).numpy(), q))
 
 
 def input_weight_norms(model: nn.Module) -> Tensor:

@@ -17,6 +17,7 @@ from course_utils.normalization import BatchNorm1d as CourseBatchNorm1d
 from course_utils.normalization import LayerNorm as CourseLayerNorm
 from course_utils.regularization import (
     ProximalSGD,
+    abs_weight_quantile,
     decay_parameter_groups,
     decayed_sgd_step,
     global_weight_norm,
@@ -530,3 +531,40 @@ def test_chapter_plots_have_titles_labels_and_legends():
     maps = plotting.plot_input_weight_maps({"a": torch.rand(784), "b": torch.rand(784)})
     assert [ax.get_title() for ax in maps.axes[:2]] == ["a", "b"]  # then the colour bars
     plt.close("all")
+
+
+def test_abs_weight_quantile_matches_numpy_and_max():
+    model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3))
+    flat = torch.cat([model[0].weight.detach().flatten(), model[2].weight.detach().flatten()])
+    assert abs_weight_quantile(model, 1.0) == pytest.approx(max_abs_weight(model))
+    assert abs_weight_quantile(model, 0.9) == pytest.approx(float(np.quantile(flat.abs().numpy(), 0.9)))
+    assert abs_weight_quantile([], 0.5) == 0.0
+    with pytest.raises(ValueError, match="q must be in"):
+        abs_weight_quantile(model, 1.5)
+
+
+def test_weight_histograms_count_values_beyond_the_range_instead_of_clipping():
+    from course_utils import plotting
+
+    fig = plotting.plot_weight_histograms({"a": torch.tensor([0.0, 0.1, -0.2, 5.0, -7.0])},
+                                          value_range=0.3)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["a (2 beyond ±0.3)"]
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+
+def test_input_weight_maps_draw_a_mask_panel_and_one_shared_colour_bar():
+    from course_utils import plotting
+
+    mask = torch.zeros(784, dtype=torch.bool)
+    mask[:100] = True
+    fig = plotting.plot_input_weight_maps({"a": torch.rand(784), "b": 2 * torch.rand(784)},
+                                          mask=mask, mask_title="blank")
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 3
+    assert "100 of 784" in fig.axes[0].get_title()
+    assert images[1].get_clim() == images[2].get_clim()
+    assert sum(1 for ax in fig.axes if not ax.images) == 1  # one colour bar
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -116,19 +116,21 @@ def plot_weight_histograms(
     for name, w in weights.items():
         w = np.asarray(torch.as_tensor(w).detach().flatten(), dtype=float)
         color = styles[name].color
-        left.hist(np.clip(w, -value_range, value_range), bins=value_bins, histtype="step",
-                  color=color, linewidth=1.3, label=name)
+        outside = int((np.abs(w) > value_range).sum())
+        left.hist(w[np.abs(w) <= value_range], bins=value_bins, histtype="step", color=color,
+                  linewidth=1.3, label=f"{name} ({outside:,} beyond ±{value_range:g})")
         nonzero = np.abs(w[w != 0])
         zeros = 1 - len(nonzero) / len(w)
         right.hist(np.log10(np.clip(nonzero, 1e-9, None)), bins=log_bins, histtype="step",
                    color=color, linewidth=1.3, label=f"{name} (exact zeros: {zeros:.0%})")
     left.set_yscale("log")
-    left.set(xlabel="weight value w (clipped to the range)", ylabel="number of weights",
-             title="Weight values")
+    left.set(xlabel=f"weight value w (|w| ≤ {value_range:g}; the rest counted in the legend)",
+             ylabel="number of weights (log scale)", title="Weight values")
     right.axvline(np.log10(tol), color="k", linestyle=":", label=f"|w| = {tol:g}")
-    right.set(xlabel="log10 |w|  (non-zero weights)", ylabel="number of weights",
+    right.set_yscale("log")
+    right.set(xlabel="log10 |w|  (non-zero weights)", ylabel="number of weights (log scale)",
               title="Weight magnitudes")
-    left.legend(loc="upper right")
+    left.legend(loc="upper right", fontsize=8)
     right.legend(loc="upper left", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
@@ -142,16 +144,26 @@ def plot_input_weight_maps(
     shape: tuple[int, int] = (28, 28),
     shared_scale: bool = True,
     colorbar_label: str = "value per pixel",
+    mask: Tensor | None = None,
+    mask_title: str = "masked inputs",
 ) -> Figure:
     """One image per condition of a per-input quantity (e.g. first-layer column norms).
 
     With ``shared_scale`` (the default) every panel uses one colour scale, from 0 to the
     largest value of all panels, with one colour bar, so the panels can be compared;
     otherwise each panel has its own scale and colour bar. Panel titles are written in the
-    condition's palette colour.
+    condition's palette colour. A boolean ``mask`` (one entry per input) is drawn first, in
+    its own panel (masked inputs light grey, the others black), titled ``mask_title``.
     """
-    fig, axes = plt.subplots(1, len(maps), figsize=(2.9 * len(maps) + 0.8, 3.1), squeeze=False,
-                             layout="constrained")
+    extra = 0 if mask is None else 1
+    fig, all_axes = plt.subplots(1, len(maps) + extra, figsize=(2.9 * (len(maps) + extra) + 0.8, 3.1),
+                                 squeeze=False, layout="constrained")
+    if mask is not None:
+        flags = np.asarray(torch.as_tensor(mask).detach(), dtype=bool).reshape(shape)
+        all_axes[0][0].imshow(flags, cmap="gray", vmin=0, vmax=1.25, interpolation="nearest")
+        all_axes[0][0].set_title(f"{mask_title}\n(grey: {int(flags.sum())} of {flags.size})", fontsize=9)
+        all_axes[0][0].axis("off")
+    axes = all_axes[:, extra:]
     images = {name: np.asarray(torch.as_tensor(values).detach(), dtype=float).reshape(shape)
               for name, values in maps.items()}
     top = max(max(float(image.max()) for image in images.values()), 1e-12)
