@@ -619,6 +619,7 @@ def test_chapter_figures_have_titles_and_labels():
         P.plot_staged_curves({"a": rng.random(4), "b": rng.random((3, 4))}, ylabel="error",
                              title="t", hlines={"c": 0.5}),
         P.plot_training_cost([1, 2], {"a": [0.1, 0.2]}),
+        P.plot_training_cost([1, 2, 4], {"a": [0.1, 0.2, 0.4]}, relative=True),
     ]
     for fig in figures:
         for ax in fig.axes:
@@ -879,3 +880,19 @@ def test_torch_integer_weights_equal_repeated_rows_only_up_to_float32_in_one_bat
     weighted = clone(clf).fit(X, y, sample_weight=counts).predict_proba(X)
     repeated = clone(clf).fit(X.repeat(counts, axis=0), y.repeat(counts)).predict_proba(X)
     np.testing.assert_allclose(weighted, repeated, atol=1e-6)
+
+
+def test_plot_training_cost_relative_divides_by_the_first_time_and_draws_proportionality():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting as P
+
+    fig = P.plot_training_cost([1, 2, 4], {"small": [0.5, 0.6, 0.8], "large": [2.0, 4.0, 8.0]},
+                               relative=True)
+    (ax,) = fig.axes
+    lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["small"], [1.0, 1.2, 1.6])
+    np.testing.assert_allclose(lines["large"], [1.0, 2.0, 4.0])
+    np.testing.assert_allclose(lines["proportional to the members"], [1.0, 2.0, 4.0])
+    assert ax.get_ylabel() == "training time / time of one member"
+    plt.close(fig)

@@ -248,14 +248,27 @@ def plot_training_cost(
     seconds: Mapping[str, Sequence[float]],
     *,
     title: str = "Training cost grows with the number of members",
+    relative: bool = False,
 ) -> Figure:
-    """Measured training time against the number of members, one line per method."""
+    """Measured training time against the number of members, one line per method (or
+    member size). With ``relative``, each line is divided by its first value (the time of
+    the smallest ensemble, usually one member) and a dashed line marks exact proportionality
+    (``M`` members cost ``M`` times one)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     styles = series_styles(seconds, prefer=_PREFER)
+    counts = np.asarray(n_members, dtype=float)
     for name, values in seconds.items():
-        ax.plot(n_members, values, **line_kwargs(styles[name]))
-    ax.set(xlabel="members", ylabel="training time (s)", title=title, ylim=(0, None))
-    ax.legend()
+        values = np.asarray(values, dtype=float)
+        ax.plot(counts, values / values[0] if relative else values, **line_kwargs(styles[name]))
+    if relative:
+        ax.plot(counts, counts / counts[0], **{**REFERENCE, "linestyle": "--", "linewidth": 1.2},
+                label="proportional to the members")
+        first = "one member" if n_members[0] == 1 else f"{n_members[0]:g} members"
+        ax.set(ylabel=f"training time / time of {first}")
+    else:
+        ax.set(ylabel="training time (s)")
+    ax.set(xlabel="members", title=title, ylim=(0, None))
+    ax.legend(fontsize=8)
     return fig
 
 
