@@ -20,7 +20,6 @@ test_enqueued_insufficient_trial).
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import Mapping, Sequence, ValuesView
 from typing import Any
 
@@ -40,32 +39,7 @@ HEARTBEAT = "heartbeats and retried trials (RetryHeartbeatStaleTrialCallback)"
 ENQUEUE = "Study.enqueue_trial (waiting trials; the storages keep finished trials only)"
 
 
-# optuna.testing.objectives
-def fail_objective(_: Trial) -> float:
-    raise ValueError()
-
-
-def pruned_objective(trial: Trial) -> float:
-    raise optuna.TrialPruned()
-
-
-# optuna.testing.storages, the "sqlite" mode
-class StorageSupplier:
-    def __init__(self, storage_specifier: str) -> None:
-        assert storage_specifier == "sqlite"
-        self.tempfile: Any = None
-        self.storage: Any = None
-
-    def __enter__(self) -> Any:
-        self.tempfile = tempfile.NamedTemporaryFile()
-        self.storage = optuna.storages.RDBStorage(f"sqlite:///{self.tempfile.name}")
-        return self.storage
-
-    def __exit__(self, *exc_info: Any) -> None:
-        engine = getattr(self.storage, "engine", None)
-        if engine is not None:  # Optuna's RDBStorage
-            engine.dispose()
-        self.tempfile.close()
+from _optuna_testing import StorageSupplier, fail_objective, pruned_objective  # noqa: E402, I001
 
 
 def test_study_optimize_with_single_search_space() -> None:

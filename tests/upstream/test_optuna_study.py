@@ -37,7 +37,6 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import pickle
-import tempfile
 import threading
 import time
 import uuid
@@ -103,45 +102,7 @@ def _n_jobs(*values: int) -> list[Any]:
     return [v if v == 1 else pytest.param(v, marks=not_claimed(N_JOBS)) for v in values]
 
 
-# optuna.testing.objectives
-def fail_objective(_: Trial) -> float:
-    raise ValueError()
-
-
-def pruned_objective(trial: Trial) -> float:
-    raise TrialPruned()
-
-
-# optuna.testing.storages, for the storages course_utils.search claims
-STORAGE_MODES: list[Any] = ["inmemory", "sqlite", "journal"]
-
-
-class StorageSupplier:
-    def __init__(self, storage_specifier: str) -> None:
-        self.storage_specifier = storage_specifier
-        self.tempfile: Any = None
-        self.storage: Any = None
-
-    def __enter__(self) -> Any:
-        if self.storage_specifier == "inmemory":
-            self.storage = optuna.storages.InMemoryStorage()
-        elif "sqlite" in self.storage_specifier:
-            self.tempfile = tempfile.NamedTemporaryFile()
-            self.storage = optuna.storages.RDBStorage(f"sqlite:///{self.tempfile.name}")
-        elif "journal" in self.storage_specifier:
-            self.tempfile = tempfile.NamedTemporaryFile()
-            file_storage = optuna.storages.journal.JournalFileBackend(self.tempfile.name)
-            self.storage = optuna.storages.JournalStorage(file_storage)
-        else:
-            assert False
-        return self.storage
-
-    def __exit__(self, *exc_info: Any) -> None:
-        engine = getattr(self.storage, "engine", None)
-        if engine is not None:  # Optuna's RDBStorage
-            engine.dispose()
-        if self.tempfile:
-            self.tempfile.close()
+from _optuna_testing import STORAGE_MODES, StorageSupplier, fail_objective, pruned_objective  # noqa: E402, I001
 
 
 CallbackFuncType = Callable[[Study, FrozenTrial], None]

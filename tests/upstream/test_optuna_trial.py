@@ -25,7 +25,6 @@ studies; running trials in an RDB storage and the storages' trial-attribute inte
 from __future__ import annotations
 
 import math
-import tempfile
 import warnings
 from typing import TYPE_CHECKING, Any
 from unittest.mock import Mock, patch
@@ -109,37 +108,7 @@ class DeterministicPruner(optuna.pruners.BasePruner):
         return self.is_pruning
 
 
-# optuna.testing.storages, for the storages course_utils.search claims
-STORAGE_MODES: list[Any] = ["inmemory", "sqlite", "journal"]
-
-
-class StorageSupplier:
-    def __init__(self, storage_specifier: str) -> None:
-        self.storage_specifier = storage_specifier
-        self.tempfile: Any = None
-        self.storage: Any = None
-
-    def __enter__(self) -> Any:
-        if self.storage_specifier == "inmemory":
-            self.storage = optuna.storages.InMemoryStorage()
-        elif "sqlite" in self.storage_specifier:
-            self.tempfile = tempfile.NamedTemporaryFile()
-            self.storage = optuna.storages.RDBStorage(f"sqlite:///{self.tempfile.name}")
-        elif "journal" in self.storage_specifier:
-            self.tempfile = tempfile.NamedTemporaryFile()
-            file_storage = optuna.storages.journal.JournalFileBackend(self.tempfile.name)
-            self.storage = optuna.storages.JournalStorage(file_storage)
-        else:
-            assert False
-        return self.storage
-
-    def __exit__(self, *exc_info: Any) -> None:
-        engine = getattr(self.storage, "engine", None)
-        if engine is not None:  # Optuna's RDBStorage
-            engine.dispose()
-        if self.tempfile:
-            self.tempfile.close()
-
+from _optuna_testing import STORAGE_MODES, StorageSupplier  # noqa: E402, I001
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
