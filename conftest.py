@@ -4,9 +4,17 @@ them), and the order in which the suite hands work to its workers."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from course_utils.notebooks import CPU_ENV
+
+# The kernels nbval starts compare stored outputs: they take the CPU code paths that wrote
+# them (course_utils.notebooks.CPU_ENV), whatever the machine. Set before torch is imported.
+for _key, _value in CPU_ENV.items():
+    os.environ.setdefault(_key, _value)
 
 # chapter prefix -> the marker of the code behind it (markers are listed in pyproject.toml)
 CHAPTER_MARKERS = {

@@ -42,9 +42,11 @@ from course_utils.normalization import BatchNorm1d, batch_norm, is_batch_norm, i
 from course_utils.training import (
     History,
     Split,
+    _check_eval_at,
     _check_fit_args,
     _check_split,
     _EvalSets,
+    _steps_per_epoch,
 )
 
 __all__ = ["fit_batched", "stack_supported"]
@@ -396,6 +398,7 @@ def fit_batched(
     sample_weight: Tensor | None = None,
     max_steps: int | None = None,
     eval_every: int = 1,
+    eval_at: Sequence[int] = (),
     eval_train: bool = True,
     dropout_seed: int | Sequence[int] | None = None,
     callback: Callable[[int, list[History]], bool | None] | None = None,
@@ -405,7 +408,7 @@ def fit_batched(
     Model ``k`` follows exactly what
     ``fit(models[k], train_k, val=val, epochs=epochs, batch_size=batch_size, lr=lr[k],
     weight_decay=weight_decay[k], seed=seed[k], max_steps=max_steps,
-    eval_every=eval_every, eval_train=eval_train)`` would do (plain SGD), where ``train_k``
+    eval_every=eval_every, eval_at=eval_at, eval_train=eval_train)`` would do (plain SGD), where ``train_k``
     is ``train`` or, with ``subsets``, ``train[subsets[k]]``: the same batch order, the
     same updates (batch-norm running statistics included), the same evaluations. The
     trained parameters and buffers are written back into ``models``.
@@ -433,6 +436,8 @@ def fit_batched(
         max_steps: stop after this many steps (and evaluate there), as in ``fit``.
         eval_every: evaluate every this many epochs and always after the last one
             (0: only after the last).
+        eval_at: also evaluate after these epochs (e.g. ``(1, 2, 5)``: the start of a
+            learning curve otherwise evaluated every ``eval_every`` epochs).
         eval_train: evaluate each model on its own training data too.
         dropout_seed: None draws dropout masks from torch's global generator (every model
             its own masks); otherwise one seed, or one per model, for a generator per
@@ -464,6 +469,7 @@ def fit_batched(
     if val is not None:
         val = _check_split("val", val)
     _check_fit_args(epochs, batch_size, eval_every, max_steps)
+    extra_evals = _check_eval_at(eval_at)
     _check_models(models)
     k = len(models)
     _check_data_args(k, len(x), subsets, sample_weight)
@@ -477,9 +483,13 @@ def fit_batched(
     steps = max_steps if max_steps is not None else epochs * math.ceil(orders.m / batch_size)
     histories = [History() for _ in range(k)]
     losses: list[Tensor] = []
+    n_batches = math.ceil(orders.m / batch_size)
+    per_epoch = _steps_per_epoch(n_batches)
+    if per_epoch < n_batches:  # smoke test: as many epochs as the real run, one step each
+        steps = math.ceil(steps / n_batches)
     for epoch in range(1, epochs + 1):
         order = orders.next_epoch()
-        for index in order[:, : (steps - len(losses)) * batch_size].split(batch_size, dim=1):
+        for index in order[:, : min(per_epoch, steps - len(losses)) * batch_size].split(batch_size, dim=1):
             if orders.shared:
                 inputs, targets = x[index[0]], y[index[0]]
             else:
@@ -496,7 +506,7 @@ def fit_batched(
             stack.sgd_step(loss, tape, rates, decays if decays.any() else None)
             losses.append(loss.detach())
         done = len(losses) >= steps or epoch == epochs
-        if done or (eval_every and epoch % eval_every == 0):
+        if done or (eval_every and epoch % eval_every == 0) or epoch in extra_evals:
             evaluate(stack, histories, epoch)
             if callback is not None:
                 stack.write_back()

@@ -7,7 +7,10 @@ vanishing nor exploding on the way back. :class:`LayerMonitor` registers a forwa
 every child of an ``nn.Sequential`` (and a gradient hook on each output) and turns one
 forward/backward pass into a list of :class:`LayerStats`:
 
-* ``mean``, ``std``: of the layer's output over the batch and all units;
+* ``mean``, ``std``: of the layer's output over the batch and all units (the *pooled* std);
+* ``unit_std``: each unit's std over the batch, averaged over the units. A unit whose output
+  is nearly the same for every input carries no information even when the units differ
+  from each other and the pooled std looks healthy (chapter 01's sigmoid collapse);
 * ``saturated``: fraction of sigmoid/tanh outputs in the tails, where the derivative is
   below ``1 - t^2`` of its maximum (``|tanh| > t``, or ``|2 sigmoid - 1| > t``, ``t=0.97``);
 * ``dead``: fraction of ReLU units that output 0 for every sample of the batch;
@@ -17,7 +20,8 @@ forward/backward pass into a list of :class:`LayerStats`:
 
 :func:`probe` runs the pass for you; :func:`probe_stack` builds the classic experiment
 (a deep stack of equal-width layers fed with N(0, 1) inputs, Glorot & Bengio 2010, and
-*Deep Learning from Scratch* 6.2); :func:`distinct_units` counts hidden units that are
+*Deep Learning from Scratch* 6.2), optionally with biases and with the zero-mean control
+:class:`CenteredSigmoid`; :func:`distinct_units` counts hidden units that are
 still different (the symmetry problem); :func:`update_ratios` measures how far one
 optimizer step moved each weight.
 """
@@ -34,11 +38,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.hooks import RemovableHandle
 
-from course_utils.init import WeightFill, init_model
+from course_utils.init import WeightFill, init_model, uniform_
 
 __all__ = [
     "LayerStats",
     "LayerMonitor",
+    "CenteredSigmoid",
     "saturation_fraction",
     "dead_fraction",
     "probe",
@@ -59,7 +64,10 @@ class LayerStats:
 
     Fractions are in [0, 1]; a statistic that does not apply to the layer is ``None``
     (``saturated`` exists for sigmoid/tanh only, ``dead`` for ReLU-like layers only,
-    ``grad_std`` after a backward pass only, ``grad_data`` for layers with a weight only).
+    ``grad_std`` after a backward pass only, ``grad_data`` for layers with a weight only,
+    ``unit_std`` for batches of at least 2 samples only). ``std`` is the pooled std of all
+    entries; ``unit_std`` is each unit's (each position's after the batch dimension) std
+    over the batch, averaged over the units, both with divisor N.
     ``output`` is a detached copy of the layer's output when the monitor keeps them.
     """
 
@@ -72,6 +80,7 @@ class LayerStats:
     grad_std: float | None = None
     grad_data: float | None = None
     output: Tensor | None = field(default=None, repr=False, compare=False)
+    unit_std: float | None = None
 
 
 def saturation_fraction(
@@ -143,6 +152,30 @@ def _std(t: Tensor) -> float:
     return t.detach().double().std(correction=0).item()
 
 
+def _unit_std(t: Tensor) -> float | None:
+    """Each unit's population std over the batch (dimension 0), averaged over units."""
+    if t.dim() < 2 or t.shape[0] < 2 or t[0].numel() == 0:
+        return None
+    return t.detach().double().flatten(1).std(dim=0, correction=0).mean().item()
+
+
+class CenteredSigmoid(nn.Module):
+    r"""The sigmoid moved down by its value at 0: :math:`\sigma(z) - \tfrac12 = \tfrac12\tanh(z/2)`.
+
+    A control for chapter 01: it has the sigmoid's slope 1/4 at 0 but mean 0 for a
+    symmetric input, so comparing it with ``nn.Sigmoid`` separates what the slope does to
+    a deep stack from what the non-zero mean does. Parameter-free and element-wise, so
+    :func:`course_utils.batched.fit_batched` can train networks that use it.
+
+    Examples:
+        >>> CenteredSigmoid()(torch.tensor([0.0, 2.0])).tolist()  # doctest: +ELLIPSIS
+        [0.0, 0.3807...]
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return torch.sigmoid(input) - 0.5
+
+
 class LayerMonitor:
     """Hooks that record per-layer statistics of an ``nn.Sequential``.
 
@@ -210,7 +243,7 @@ class LayerMonitor:
     def _forward_stats(self, module: nn.Module, output: Tensor) -> dict:
         values = output.detach()
         stats: dict = {"name": type(module).__name__, "mean": values.double().mean().item(),
-                       "std": _std(values)}
+                       "std": _std(values), "unit_std": _unit_std(values)}
         kind = next((k for cls, k in _SATURATING.items() if isinstance(module, cls)), None)
         if kind is not None:
             stats["saturated"] = saturation_fraction(values, kind, self.threshold)  # type: ignore[arg-type]
@@ -298,8 +331,10 @@ def probe_stack(
     n_samples: int = 1000,
     keep_outputs: bool = False,
     seed: int = 0,
+    dtype: torch.dtype = torch.float32,
+    bias: bool | Literal["torch_default"] = False,
 ) -> list[LayerStats]:
-    """The classic experiment: ``depth`` layers of ``width`` units, no bias, N(0, 1) inputs.
+    """The classic experiment: ``depth`` layers of ``width`` units, N(0, 1) inputs, no bias by default.
 
     Builds ``depth`` blocks ``Linear(width, width, bias=False) -> activation``, initializes
     every weight with ``scheme`` (see :func:`course_utils.init.init_model`), feeds
@@ -307,45 +342,73 @@ def probe_stack(
     the last activation. Inputs, weights and the output gradient come from one generator
     seeded with ``seed``, so a call is reproducible.
 
+    The inputs and weights are always drawn in float32 and then converted to ``dtype``, so
+    a float64 run starts from the same numbers as the float32 one; float64 lets a signal
+    that shrinks or grows geometrically through many layers reach 1e-300 or 1e300 instead
+    of underflowing to 0 (below about 1e-45) or overflowing to inf (above about 3e38) in
+    float32. (The random output gradient is drawn in ``dtype``.)
+
+    With ``bias=True`` every layer gets a bias, set to 0; with ``bias="torch_default"`` the
+    biases are drawn as ``nn.Linear`` draws them by default, from
+    ``U(-1/sqrt(width), 1/sqrt(width))`` (after the weights, from the same generator), so
+    ``probe_stack(act, "torch_default", bias="torch_default")`` is a stack of layers with
+    PyTorch's default initialization, weights and biases.
+
     Args:
-        activation: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+        activation: ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"centered_sigmoid"``
+            (:class:`CenteredSigmoid`, the zero-mean control of the sigmoid).
         scheme: a key of :data:`course_utils.init.SCHEMES`, a std, or a fill function.
         depth: number of layers.
         width: units per layer (and input features).
         n_samples: inputs in the batch.
         keep_outputs: keep each layer's output (for histograms).
         seed: seed of the generator.
+        dtype: ``torch.float32`` (default) or ``torch.float64``, the precision of the pass.
+        bias: ``False`` (no biases), ``True`` (zero biases) or ``"torch_default"``.
 
     Returns:
         One :class:`LayerStats` per activation layer (``depth`` of them); ``index`` is the
         layer's number, 1 to ``depth``, and ``grad_data`` belongs to its weight.
 
     Raises:
-        ValueError: unknown activation or scheme, or a size below 1.
+        ValueError: unknown activation or scheme, a size below 1, a ``dtype`` other than
+            float32 and float64, or a ``bias`` other than False, True and "torch_default".
 
     Examples:
         >>> [round(s.std, 2) for s in probe_stack("relu", "he_normal", depth=3, seed=0)]
         [0.83, 0.87, 0.77]
+        >>> deep = probe_stack("relu", 0.01, depth=50, dtype=torch.float64)
+        >>> f"{deep[-1].std:.0e}", deep[0].grad_std > 0
+        ('3e-59', True)
     """
-    modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+    modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+               "centered_sigmoid": CenteredSigmoid}
     if activation not in modules:
         raise ValueError(f"activation must be one of {sorted(modules)}, but got {activation!r}")
     for name, value in (("depth", depth), ("width", width), ("n_samples", n_samples)):
         if value < 1:
             raise ValueError(f"{name} must be at least 1, but got {value}")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, but got {dtype!r}")
+    if bias not in (False, True, "torch_default") or not isinstance(bias, (bool, str)):
+        raise ValueError(f"bias must be False, True or 'torch_default', but got {bias!r}")
     layers: list[nn.Module] = []
     for _ in range(depth):
         # skip_init: no default draws from the global generator (init_model fills them)
-        layers += [nn.utils.skip_init(nn.Linear, width, width, bias=False), modules[activation]()]
+        layers += [nn.utils.skip_init(nn.Linear, width, width, bias=bias is not False),
+                   modules[activation]()]
     model = nn.Sequential(*layers)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(n_samples, width, generator=generator)
-    init_model(model, scheme, generator=generator)
-    stats = probe(model, x, keep_outputs=keep_outputs, generator=generator)
+    init_model(model, scheme, generator=generator)  # weights; biases (if any) to 0
+    if bias == "torch_default":  # nn.Linear.reset_parameters: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        for layer in model[::2]:
+            uniform_(layer.bias, -1 / math.sqrt(width), 1 / math.sqrt(width), generator=generator)
+    stats = probe(model.to(dtype), x.to(dtype), keep_outputs=keep_outputs, generator=generator)
     return [
         LayerStats(index=i // 2 + 1, name=s.name, mean=s.mean, std=s.std, saturated=s.saturated,
                    dead=s.dead, grad_std=s.grad_std, grad_data=stats[i - 1].grad_data,
-                   output=s.output)
+                   output=s.output, unit_std=s.unit_std)
         for i, s in enumerate(stats) if i % 2 == 1
     ]
 

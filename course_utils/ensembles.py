@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -69,6 +70,9 @@ __all__ = [
     "BaggingClassifier",
     "AdaBoostClassifier",
     "TorchMLPClassifier",
+    "BoostedMLPs",
+    "fit_boosted_mlps",
+    "batch_weight_shares",
 ]
 
 SubsetMethod = Literal["seeds", "bagging", "pasting"]
@@ -1270,3 +1274,234 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of every sample."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+
+# ---------------------------------------------------------------------------------------
+# Many boosted ensembles of MLPs at once (seeds x learning rates), and what the
+# per-batch normalization of the weighted loss does to the sample weights
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoostedMLPs:
+    """``K`` SAMME ensembles of MLPs trained in lockstep by :func:`fit_boosted_mlps`.
+
+    Attributes:
+        members: ``members[k][m]`` is member ``m`` of ensemble ``k`` (``n_rounds`` each).
+        learning_rate: ``(K,)`` the :math:`\\eta` of each ensemble (0: the control, see
+            :func:`fit_boosted_mlps`).
+        estimator_weights: ``(K, n_rounds)`` vote weights :math:`\\alpha_m` (0 after a stop).
+        estimator_errors: ``(K, n_rounds)`` weighted training errors :math:`\\varepsilon_m`
+            (1 after a stop).
+        train_labels: ``(K, n_rounds, n)`` each member's predictions on the training set
+            (what its error and the reweighting used).
+        sample_weights: ``(K, n_rounds + 1, n)`` float64; row ``r`` holds the normalized
+            weights member ``r`` trained with (row 0: uniform), the last row those after
+            the last round.
+        n_classes: number of classes :math:`C`.
+    """
+
+    members: list[list[nn.Sequential]]
+    learning_rate: np.ndarray
+    estimator_weights: np.ndarray
+    estimator_errors: np.ndarray
+    sample_weights: np.ndarray
+    train_labels: Tensor
+    n_classes: int
+
+    def member_proba(self, x: Tensor) -> Tensor:
+        """Every member's softmax probabilities, ``(K, n_rounds, len(x), n_classes)``."""
+        return torch.stack([member_probabilities(row, x) for row in self.members])
+
+    def staged_vote(self, labels: Tensor) -> Tensor:
+        """Each ensemble's :math:`\\alpha`-weighted hard vote after each round,
+        :math:`\\arg\\max_c \\sum_{m \\le r} \\alpha_m [h_m(x) = c]`, from the members'
+        labels ``(K, n_rounds, n)``; returns ``(K, n_rounds, n)`` (ties: smallest label).
+
+        Raises:
+            ValueError: ``labels`` of another shape than ``(K, n_rounds, n)``.
+        """
+        labels = torch.as_tensor(labels)
+        k, rounds = self.estimator_weights.shape
+        if labels.dim() != 3 or tuple(labels.shape[:2]) != (k, rounds):
+            raise ValueError(f"labels must have shape ({k}, {rounds}, n_samples), but got "
+                             f"{tuple(labels.shape)}")
+        alphas = torch.from_numpy(self.estimator_weights)
+        total = torch.zeros(k, labels.shape[2], self.n_classes, dtype=torch.float64)
+        staged = []
+        for m in range(rounds):
+            total += alphas[:, m, None, None] * F.one_hot(labels[:, m].long(), self.n_classes)
+            staged.append(total.argmax(dim=-1))
+        return torch.stack(staged, dim=1)
+
+    def staged_predict(self, x: Tensor, proba: Tensor | None = None) -> Tensor:
+        """Labels of each ensemble's vote after each round, ``(K, n_rounds, len(x))``
+        (``proba``: :meth:`member_proba` of ``x``, if already computed)."""
+        proba = self.member_proba(x) if proba is None else proba
+        return self.staged_vote(proba.argmax(dim=-1))
+
+
+def _check_boosting_arms(learning_rate: Sequence[float], seed: Sequence[int]) -> np.ndarray:
+    rates = np.asarray(learning_rate, dtype=np.float64).reshape(-1)
+    if len(rates) == 0 or not np.all(np.isfinite(rates)) or np.any(rates < 0):
+        raise ValueError(f"learning_rate must be a non-empty sequence of finite values >= 0, "
+                         f"but got {learning_rate!r}")
+    if len(seed) != len(rates):
+        raise ValueError(f"seed must give one seed per learning rate ({len(rates)}), "
+                         f"but got {len(seed)}")
+    return rates
+
+
+def _samme_step(y: np.ndarray, y_pred: np.ndarray, w: np.ndarray, n_classes: int,
+                eta: float, first: bool) -> tuple[np.ndarray, float, float, bool]:
+    """One ensemble's round as :class:`AdaBoostClassifier` does it: new weights, alpha,
+    error, and whether the ensemble stops (``eta = 0``: weights kept, alpha 1)."""
+    w = np.where(w == 0.0, 0.0, np.clip(w, np.finfo(float).eps, None))
+    error = weighted_error(y, y_pred, w)
+    if eta == 0.0:
+        return w, 1.0, error, False
+    if error <= 0:  # perfect: weight 1, stop
+        return w, 1.0, 0.0, True
+    if error >= 1.0 - 1.0 / n_classes:  # no better than chance: discard, stop
+        if first:
+            raise ValueError(f"the first member of a boosted ensemble is no better than chance: "
+                             f"weighted error {error:.4g} >= 1 - 1/{n_classes}")
+        return w, 0.0, 1.0, True
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_w, alpha, error = samme_round(y, y_pred, w, n_classes=n_classes, learning_rate=eta)
+    if torch.isfinite(new_w).all():
+        return new_w.numpy(), alpha, error, False
+    return _normalized_in_log_space(w, alpha * (y_pred != y)), alpha, error, True
+
+
+def fit_boosted_mlps(
+    sizes: Sequence[int],
+    train: tuple[Tensor, Tensor],
+    *,
+    n_rounds: int,
+    learning_rate: Sequence[float],
+    seed: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    lr: float,
+) -> BoostedMLPs:
+    """Boost ``K = len(learning_rate)`` ensembles of MLPs ``mlp(sizes)`` with SAMME, in lockstep.
+
+    Ensemble ``k`` is :class:`AdaBoostClassifier`'s algorithm with shrinkage
+    ``learning_rate[k]`` and MLP members trained on the weighted cross-entropy (as
+    :class:`TorchMLPClassifier`: each mini-batch's loss is
+    :math:`\\sum_{i\\in B} w_i\\ell_i / \\sum_{i\\in B} w_i`). Rounds depend on each other,
+    ensembles do not: in round ``m`` the ``K`` new members are trained together by one
+    ``course_utils.batched.fit_batched`` pass, each with its own ensemble's weights.
+
+    * Member ``m`` of ensemble ``k`` starts from PyTorch's default initialization drawn after
+      ``torch.manual_seed(seed[k] * 100_003 + m)`` (in a forked RNG): ensembles with the
+      same seed and different learning rates start every member from the same weights.
+    * Every member of round ``m`` draws its mini-batch order with seed ``m`` (shared by all
+      ensembles, which keeps the batched pass fast and pairs the ensembles).
+    * ``learning_rate`` 0 is the control arm, the :math:`\\eta \\to 0` limit of boosting: the
+      weights stay uniform, so the members are independent networks trained on the same
+      data, and every :math:`\\alpha = 1` (an unweighted vote; in the limit the
+      :math:`\\alpha` differ only by the members' small differences in training error).
+    * Stops as :class:`AdaBoostClassifier`: a perfect member keeps :math:`\\alpha = 1`, a
+      member no better than chance gets :math:`\\alpha = 0`, and an overflow of the weights
+      keeps the member; later members of a stopped ensemble are still trained (they share
+      the batched pass) but get :math:`\\alpha = 0`.
+
+    Args:
+        sizes: layer widths, e.g. ``[784, 16, 10]``.
+        train: ``(x, y)`` training tensors, ``y`` integer labels ``0 .. C-1``.
+        n_rounds: members per ensemble.
+        learning_rate: one shrinkage :math:`\\eta \\ge 0` per ensemble.
+        seed: one initialization seed per ensemble.
+        epochs, batch_size, lr: each member's SGD settings.
+
+    Returns:
+        A :class:`BoostedMLPs`.
+
+    Raises:
+        ValueError: bad ``n_rounds``, learning rates or seeds, fewer than 2 classes, bad
+            training settings, or a first member no better than chance.
+
+    Examples:
+        >>> x, y = torch.randn(60, 4), torch.randint(0, 3, (60,))
+        >>> boosted = fit_boosted_mlps([4, 8, 3], (x, y), n_rounds=2, learning_rate=[0.0, 1.0],
+        ...                            seed=[0, 0], epochs=2, batch_size=20, lr=0.1)
+        >>> boosted.staged_predict(x).shape
+        torch.Size([2, 2, 60])
+    """
+    _check_count("n_rounds", n_rounds)
+    rates = _check_boosting_arms(learning_rate, seed)
+    x, y = train
+    y_np = np.asarray(y)
+    n_classes = int(y_np.max()) + 1 if len(y_np) else 0
+    _check_count("number of classes in train", n_classes, low=2)
+    k, n = len(rates), len(x)
+    w = np.full((k, n), 1.0 / n)
+    history, members, train_labels = [w.copy()], [[] for _ in range(k)], []
+    alphas, errors = np.zeros((k, n_rounds)), np.ones((k, n_rounds))
+    stopped = np.zeros(k, dtype=bool)
+    for m in range(n_rounds):
+        models = []
+        for s in seed:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(s) * 100_003 + m)
+                models.append(mlp(sizes))
+        fit_batched(models, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=m,
+                    sample_weight=torch.from_numpy(w).float(), eval_every=0, eval_train=False)
+        predictions = member_probabilities(models, x).argmax(dim=-1).numpy()
+        train_labels.append(torch.from_numpy(predictions))
+        for j in range(k):
+            members[j].append(models[j])
+            if stopped[j]:
+                continue
+            w[j], alphas[j, m], errors[j, m], stopped[j] = _samme_step(
+                y_np, predictions[j], w[j], n_classes, float(rates[j]), first=m == 0)
+        history.append(w.copy())
+    return BoostedMLPs(members, rates, alphas, errors, np.stack(history, axis=1),
+                       torch.stack(train_labels, dim=1), n_classes)
+
+
+def batch_weight_shares(
+    sample_weight: Tensor, batch_size: int, *, n_orders: int = 20, seed: int = 0
+) -> Tensor:
+    """Each sample's share of an epoch's gradient when each mini-batch's loss is normalized
+    by its *own* weight sum, averaged over ``n_orders`` random batch orders.
+
+    :class:`TorchMLPClassifier` and :func:`fit_boosted_mlps` minimize, per mini-batch
+    :math:`B`, :math:`\\sum_{i\\in B} w_i \\ell_i / \\sum_{i\\in B} w_i`, and every batch
+    gets the same step. Over an epoch of :math:`b` batches, sample :math:`i` therefore
+    carries the weight :math:`s_i = w_i / (b \\sum_{j \\in B(i)} w_j)` instead of the
+    :math:`w_i / \\sum_j w_j` that the SAMME-weighted loss asks for. The two agree for
+    uniform weights or one batch; a very heavy sample gets at most one batch's share,
+    :math:`1/b`.
+
+    Args:
+        sample_weight: ``(n,)`` non-negative weights, not all 0.
+        batch_size: samples per mini-batch.
+        n_orders: random batch orders to average over (``torch.randperm`` from a
+            generator seeded with ``seed``).
+        seed: seed of the orders.
+
+    Returns:
+        ``(n,)`` float64 shares summing to 1 (less if some batch holds only zero weights).
+
+    Raises:
+        ValueError: bad weights, ``batch_size < 1`` or ``n_orders < 1``.
+
+    Examples:
+        >>> batch_weight_shares(torch.tensor([1.0, 1.0, 1.0, 5.0]), 2, n_orders=1).sum().item()
+        1.0
+    """
+    w = _check_sample_weight(sample_weight, len(torch.as_tensor(sample_weight)))
+    _check_count("batch_size", batch_size)
+    _check_count("n_orders", n_orders)
+    generator = _generator(seed)
+    n_batches = math.ceil(len(w) / batch_size)
+    shares = torch.zeros(len(w), dtype=torch.float64)
+    for _ in range(n_orders):
+        for batch in torch.randperm(len(w), generator=generator).split(batch_size):
+            total = w[batch].sum()
+            if total > 0:
+                shares[batch] += w[batch] / total
+    return shares / (n_batches * n_orders)

@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from course_utils.notebooks import is_solution_cell, notebook_paths
+from course_utils.notebooks import is_solution_cell, is_speaker_notes, notebook_paths
 
 __all__ = [
     "CODE_STUB",
@@ -204,7 +204,9 @@ def student_version(nb: NotebookNode) -> NotebookNode:
     regions are removed. Outputs and execution counts are cleared; metadata is kept,
     except that solution cells are expanded (the chapter stores them collapsed). This is
     exactly what nbgrader's ``ClearSolutions``, ``ClearHiddenTests`` and ``ClearOutput``
-    preprocessors do, followed by the expansion.
+    preprocessors do, followed by the expansion, on the chapter without its speaker-notes
+    cells (the lecturer's, see :func:`course_utils.notebooks.is_speaker_notes`), which
+    the released assignments leave out too.
 
     Args:
         nb: a notebook as read by ``nbformat.read(path, as_version=4)``.
@@ -228,6 +230,7 @@ def student_version(nb: NotebookNode) -> NotebookNode:
         raise ValueError(f"the notebook's kernel language must be python, but got {language!r}")
     student = copy.deepcopy(nb)
     student.metadata.pop("celltoolbar", None)
+    student.cells = [cell for cell in student.cells if not is_speaker_notes(cell)]
     for index, cell in enumerate(student.cells):
         where = f"cell {index} ({cell.get('id', 'no id')})"
         _clear_solution(cell, where)
@@ -417,7 +420,8 @@ def prepare_course(
 
     Writes ``nbgrader_config.py`` (unless one exists: a grader's edits are kept) and
     ``source/<stem>/<stem>.ipynb`` for each chapter with exercises, solution cells
-    expanded and outputs cleared; the assignment is named after the notebook's stem.
+    expanded, outputs cleared and speaker notes left out; the assignment is named after
+    the notebook's stem.
 
     Args:
         course_dir: the course directory (created if needed).
@@ -446,6 +450,7 @@ def prepare_course(
         nb = nbformat.read(path, as_version=4)
         if not has_exercises(nb):
             continue
+        nb.cells = [cell for cell in nb.cells if not is_speaker_notes(cell)]
         for cell in nb.cells:
             _clear_output(cell)
             _expand(cell)

@@ -54,7 +54,7 @@ def mlp(
     norm: Literal["batch", "layer"] | NormFactory | None = None,
     dropout: float = 0.0,
     init: str | float | None = None,
-    bias: bool = True,
+    bias: bool | Literal["except_before_batch_norm"] = True,
     norm_position: Literal["before", "after"] = "before",
     dropout_layer: Callable[[float], nn.Module] = nn.Dropout,
     generator: torch.Generator | None = None,
@@ -69,7 +69,13 @@ def mlp(
         dropout: drop probability after each hidden activation (0 adds no layer).
         init: weight scheme for :func:`course_utils.init.init_model` (a name such as
             ``"he_normal"`` or a std such as ``0.01``); None keeps PyTorch's default.
-        bias: whether the linear layers have biases.
+        bias: whether the linear layers have biases; ``"except_before_batch_norm"`` drops
+            the bias of every linear layer whose output goes straight into a batch-norm
+            layer (``norm_position="before"``): BN subtracts the batch mean, which cancels
+            such a bias (its gradient is 0), and BN's shift β takes its role. The other
+            layers keep theirs: the output layer, and layers before a layer norm (which
+            subtracts each sample's mean over the features, so only the bias's average
+            cancels).
         norm_position: normalize the pre-activation (``"before"``, as the BN paper does) or
             the activation's output (``"after"``).
         dropout_layer: factory for the dropout module (``course_utils.dropout.Dropout``).
@@ -94,6 +100,8 @@ def mlp(
     _check_mlp_args(sizes, activation, dropout)
     if norm_position not in ("before", "after"):
         raise ValueError(f"norm_position must be 'before' or 'after', but got {norm_position!r}")
+    if isinstance(bias, str) and bias != "except_before_batch_norm":
+        raise ValueError(f"bias must be True, False or 'except_before_batch_norm', but got {bias!r}")
     make_norm = _norm_factory(norm)
     if init is None:  # PyTorch's default initialization draws from the global generator
         return _build_mlp(sizes, activation, make_norm, dropout, bias, norm_position, dropout_layer)
@@ -107,17 +115,26 @@ def mlp(
 
 def _build_mlp(
     sizes: Sequence[int], activation: str, make_norm: NormFactory | None, dropout: float,
-    bias: bool, norm_position: str, dropout_layer: Callable[[float], nn.Module],
+    bias: bool | str, norm_position: str, dropout_layer: Callable[[float], nn.Module],
 ) -> nn.Sequential:
+    from course_utils.normalization import is_batch_norm  # it imports this module
+
     layers: list[nn.Module] = []
     for width_in, width_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers.append(nn.Linear(width_in, width_out, bias=bias))
+        norm_layer = None
+        if isinstance(bias, str):  # "except_before_batch_norm": the norm layer decides
+            norm_layer = make_norm(width_out) if make_norm is not None else None
+            has_bias = not (norm_position == "before" and norm_layer is not None
+                            and is_batch_norm(norm_layer))
+        else:
+            has_bias = bool(bias)
+        layers.append(nn.Linear(width_in, width_out, bias=has_bias))
         block = [ACTIVATIONS[activation]()]
         if make_norm is not None:
-            position = 0 if norm_position == "before" else 1
-            block.insert(position, make_norm(width_out))
+            norm_layer = make_norm(width_out) if norm_layer is None else norm_layer
+            block.insert(0 if norm_position == "before" else 1, norm_layer)
         layers.extend(block)
         if dropout > 0:
             layers.append(dropout_layer(dropout))
-    layers.append(nn.Linear(sizes[-2], sizes[-1], bias=bias))
+    layers.append(nn.Linear(sizes[-2], sizes[-1], bias=isinstance(bias, str) or bool(bias)))
     return nn.Sequential(*layers)

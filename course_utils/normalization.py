@@ -31,9 +31,18 @@ What is here, in the order of the lesson:
   in a calibration pass, like ``torch.optim.swa_utils.update_bn``),
   :func:`activation_input_stats` and :func:`track_activation_inputs` (the distribution
   each activation receives, over training),
-  :class:`ShiftNoise` (the injected "covariate shift" of Santurkar et al., 2018),
-  :func:`batch_stat_noise` (how noisy batch statistics are at a batch size),.
-  ``course_utils.batched.fit_batched`` trains many normalized MLPs at once.
+  :class:`ShiftNoise` (the injected "covariate shift" of Santurkar et al., 2018) and
+  :class:`NoisyBatchNorm1d` (BN followed by it, as one BN layer),
+  :func:`batch_stat_noise` (how noisy batch statistics are at a batch size);
+- measurements behind the chapter's explanations: :func:`unit_input_stats`,
+  :func:`unit_drift` and :func:`track_unit_drift` (how far each layer's input
+  distributions move, relative to their spread), :func:`scale_invariant_weights`,
+  :func:`effective_step` and :func:`rotation_angle` (BN's scale invariance: the effective
+  learning rate :math:`\\eta/\\lVert w\\rVert^2`), :func:`weight_gradient_std` (vanishing
+  gradients per layer), :func:`loss_along_gradient` and :func:`probe_along_gradient` (how
+  far a gradient step can go, in step size and in parameter distance).
+
+``course_utils.batched.fit_batched`` trains many normalized MLPs at once.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ import copy
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import torch
 import torch.autograd.forward_ad as fwAD
@@ -68,7 +77,17 @@ __all__ = [
     "activation_input_stats",
     "track_activation_inputs",
     "ShiftNoise",
+    "NoisyBatchNorm1d",
     "batch_stat_noise",
+    "unit_input_stats",
+    "unit_drift",
+    "track_unit_drift",
+    "scale_invariant_weights",
+    "effective_step",
+    "rotation_angle",
+    "weight_gradient_std",
+    "loss_along_gradient",
+    "probe_along_gradient",
 ]
 
 
@@ -960,6 +979,54 @@ class ShiftNoise(nn.Module):
         return f"{self.num_features}, shift_std={self.shift_std}, scale_std={self.scale_std}"
 
 
+class NoisyBatchNorm1d(_BatchNorm):
+    """:class:`BatchNorm1d` followed by :class:`ShiftNoise`, as one batch-norm layer.
+
+    Santurkar et al.'s (2018) "noisy BN": the layer normalizes exactly as
+    :class:`BatchNorm1d` (same parameters, buffers and ``state_dict``), then, in training
+    mode only, multiplies each unit by a fresh random scale and adds a fresh random shift.
+    Being one BN layer, it counts for :func:`is_batch_norm`, so
+    ``mlp(..., bias="except_before_batch_norm")`` drops the (redundant) bias of the linear
+    layer before it, as for plain BN; :func:`course_utils.batched.fit_batched` cannot
+    stack it (the noise is not a BatchNorm1d operation), so models that hold it train with
+    :func:`course_utils.training.fit`.
+
+    Args:
+        num_features: ``C``, the number of features.
+        shift_std: standard deviation of the shift (see :class:`ShiftNoise`).
+        scale_std: standard deviation of the log of the scale.
+        generator: source of the noise (None: torch's global generator).
+        **kwargs: the other arguments of :class:`BatchNorm1d` (``eps``, ``momentum``, ...).
+
+    Raises:
+        ValueError: as :class:`BatchNorm1d` and :class:`ShiftNoise`.
+
+    Examples:
+        >>> layer = NoisyBatchNorm1d(4, generator=torch.Generator().manual_seed(0))
+        >>> is_batch_norm(layer), layer.eval()(torch.ones(1, 4)).shape
+        (True, torch.Size([1, 4]))
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        shift_std: float = 1.0,
+        scale_std: float = 0.5,
+        *,
+        generator: torch.Generator | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(num_features, **kwargs)  # type: ignore[arg-type]
+        self.noise = ShiftNoise(num_features, shift_std, scale_std, generator=generator)
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        if input.dim() != 2:
+            raise ValueError(f"expected 2D input (got {input.dim()}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (torch's argument name)
+        return self.noise(super().forward(input))
+
+
 def batch_stat_noise(
     h: Tensor, batch_sizes: Sequence[int], *, n_batches: int = 200, seed: int = 0
 ) -> dict[str, list[float]]:
@@ -1007,4 +1074,448 @@ def batch_stat_noise(
         result["batch_size"].append(int(b))
         result["mean_noise"].append(mean_err[:, keep].square().mean().sqrt().item())
         result["var_noise"].append(var_err[:, keep].square().mean().sqrt().item())
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Measurements behind the chapter's explanations: drift, scale invariance, gradients
+# ---------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def unit_input_stats(model: nn.Sequential, probe: Tensor) -> list[tuple[Tensor, Tensor]]:
+    """Mean and standard deviation of every unit's input to every activation layer.
+
+    Like :func:`activation_input_stats`, but per unit instead of pooled over a layer: for
+    activation layer ``l`` and unit ``j``, the mean and the (population) standard
+    deviation of the unit's input over the ``n`` probe samples. The probe runs through a
+    *copy* of the model in its current mode (in training mode a BN layer normalizes with
+    the probe's own statistics, as a training step would, and an injected
+    :class:`ShiftNoise` draws the shift the next step would see; the model itself is not
+    touched).
+
+    Args:
+        model: an ``nn.Sequential`` MLP (e.g. from :func:`course_utils.models.mlp`).
+        probe: ``(n, features)`` inputs, ``n >= 2``, the same at every call.
+
+    Returns:
+        One ``(mean, std)`` pair per activation layer, each of shape ``(width,)``.
+
+    Raises:
+        ValueError: the model has no activation layer, or the probe has fewer than 2 rows.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> [tuple(t.shape) for t in unit_input_stats(net, torch.randn(8, 3))[0]]
+        [(4,), (4,)]
+    """
+    positions = _activation_inputs(model)
+    if not positions:
+        raise ValueError("model must contain at least one activation layer, but got none")
+    if probe.dim() != 2 or len(probe) < 2:
+        raise ValueError(f"probe must be an (n, features) tensor with n >= 2, but got shape "
+                         f"{tuple(probe.shape)}")
+    twin = copy.deepcopy(model)
+    stats: list[tuple[Tensor, Tensor]] = []
+    h = probe
+    for i, layer in enumerate(twin):
+        if i in positions:
+            stats.append((h.mean(0), h.std(0, correction=0)))
+        h = layer(h)
+    return stats
+
+
+def unit_drift(
+    before: Sequence[tuple[Tensor, Tensor]],
+    after: Sequence[tuple[Tensor, Tensor]],
+    *,
+    relative_to: Literal["unit", "layer"] = "unit",
+) -> Tensor:
+    """How far each layer's input distributions moved, in units of their spread.
+
+    For every unit ``j`` of layer ``l`` with mean :math:`m_j` and standard deviation
+    :math:`s_j` (from :func:`unit_input_stats`) the drift is
+
+    .. math:: \\frac{|m_j' - m_j| + |s_j' - s_j|}{S},
+
+    averaged over the units of the layer. With ``relative_to="unit"``, :math:`S = s_j`,
+    the unit's own spread (units with :math:`s_j = 0` are left out); with
+    ``relative_to="layer"``, :math:`S` is the layer's pooled spread, the standard
+    deviation of all its units' inputs over all probe samples,
+    :math:`S^2 = \\operatorname{mean}_j s_j^2 + \\operatorname{var}_j m_j`. A value of 0.1
+    means the distribution moved by a tenth of its width: the measure can be compared
+    across layers and networks whose activations have different scales. The per-unit
+    version is large wherever a unit is nearly constant over the probe (:math:`s_j`
+    close to 0, e.g. a saturated sigmoid unit), however little it moves; the layer version
+    is not.
+
+    Args:
+        before: per-layer ``(mean, std)`` pairs at one time.
+        after: the same layers later.
+        relative_to: ``"unit"`` (each unit's own spread) or ``"layer"`` (the layer's pooled
+            spread), measured at ``before``.
+
+    Returns:
+        ``(L,)`` drift per layer (NaN for a layer whose units all have zero spread).
+
+    Raises:
+        ValueError: ``before`` and ``after`` differ in the number of layers or widths, or
+            ``relative_to`` is neither ``"unit"`` nor ``"layer"``.
+
+    Examples:
+        >>> before = [(torch.zeros(2), torch.ones(2))]
+        >>> after = [(torch.tensor([0.1, -0.1]), torch.tensor([1.0, 1.2]))]
+        >>> [round(v, 3) for v in unit_drift(before, after).tolist()]
+        [0.2]
+    """
+    if len(before) != len(after) or any(
+            b[0].shape != a[0].shape for b, a in zip(before, after, strict=False)):
+        raise ValueError(f"before and after must describe the same layers, but got "
+                         f"{[tuple(b[0].shape) for b in before]} and "
+                         f"{[tuple(a[0].shape) for a in after]}")
+    if relative_to not in ("unit", "layer"):
+        raise ValueError(f"relative_to must be 'unit' or 'layer', but got {relative_to!r}")
+    drifts = []
+    for (mean0, std0), (mean1, std1) in zip(before, after, strict=True):
+        moved = (mean1 - mean0).abs() + (std1 - std0).abs()
+        if relative_to == "layer":
+            pooled = (std0.square().mean() + mean0.var(correction=0)).sqrt()
+            drifts.append(moved.mean() / pooled if pooled > 1e-12 else torch.tensor(float("nan")))
+            continue
+        keep = std0 > 1e-12
+        drifts.append((moved[keep] / std0[keep]).mean() if keep.any() else torch.tensor(float("nan")))
+    return torch.stack(drifts)
+
+
+def _chunk_seeds(seed: int | Sequence[int], k: int) -> list[int]:
+    seeds = [seed] * k if isinstance(seed, numbers.Integral) else [int(s) for s in seed]
+    if len(seeds) != k:
+        raise ValueError(f"seed must be an int or one int per model ({k}), but got {len(seeds)} values")
+    return seeds
+
+
+def track_unit_drift(
+    models: Sequence[nn.Sequential],
+    train: tuple[Tensor, Tensor],
+    probe: Tensor,
+    *,
+    steps: int,
+    every: int,
+    batch_size: int,
+    lr: float | Sequence[float],
+    seed: int | Sequence[int] = 0,
+    relative_to: Literal["unit", "layer"] = "unit",
+) -> Tensor:
+    """Train models with SGD and measure the drift of every layer's inputs as they learn.
+
+    Training runs in ``steps // every`` chunks of ``every`` steps. Chunk ``c`` of model
+    ``k`` draws its batches from a fresh permutation seeded ``1000 * seed[k] + c``, so two
+    models given the same seed see the same batches (paired arms). Models that
+    :func:`course_utils.batched.fit_batched` can stack train together (each exactly as its
+    own ``fit`` run); others (e.g. with :class:`ShiftNoise` inside) train one by one with
+    :func:`course_utils.training.fit`. Before the first chunk and after every chunk
+    :func:`unit_input_stats` measures the probe; :func:`unit_drift` compares consecutive
+    records.
+
+    Args:
+        models: MLPs with the same activation layout, trained in place.
+        train: ``(x, y)`` training tensors.
+        probe: fixed inputs measured at every record (e.g. held-out images).
+        steps: total SGD steps, a multiple of ``every``, at most ``1000 * every``.
+        every: steps between records; ``every * batch_size`` must not exceed ``len(x)``.
+        batch_size: SGD's batch size.
+        lr: one learning rate, or one per model.
+        seed: batch-order seed, one for all models or one per model.
+        relative_to: the spread drift is measured in, as in :func:`unit_drift`.
+
+    Returns:
+        ``(K, steps // every, L)``: the drift of each of the ``L`` activation inputs of
+        each model over each chunk.
+
+    Raises:
+        ValueError: no models, ``every`` not a positive divisor of ``steps``, too many
+            chunks, chunks longer than one epoch, or a wrong number of rates or seeds.
+    """
+    from course_utils.batched import fit_batched, stack_supported  # batched imports us
+
+    if len(models) == 0:
+        raise ValueError("models must contain at least one model, but got none")
+    if every < 1 or steps % every or steps // every > 1000:
+        raise ValueError(f"every must be a positive divisor of steps={steps} giving at most "
+                         f"1000 chunks, but got {every}")
+    if every * batch_size > len(train[0]):
+        raise ValueError(f"every * batch_size must not exceed the {len(train[0])} training "
+                         f"samples, but got {every} * {batch_size}")
+    k = len(models)
+    rates = [float(lr)] * k if isinstance(lr, numbers.Real) else [float(r) for r in lr]
+    if len(rates) != k:
+        raise ValueError(f"lr must be a number or one per model ({k}), but got {len(rates)} values")
+    seeds = _chunk_seeds(seed, k)
+    if relative_to not in ("unit", "layer"):
+        raise ValueError(f"relative_to must be 'unit' or 'layer', but got {relative_to!r}")
+    batched = all(stack_supported(m) for m in models)
+    records = [[unit_input_stats(m, probe) for m in models]]
+    for chunk in range(steps // every):
+        chunk_seeds = [1000 * s + chunk for s in seeds]
+        options = {"epochs": 1, "batch_size": batch_size, "max_steps": every,
+                   "eval_every": 0, "eval_train": False}
+        if batched:
+            fit_batched(models, train, lr=rates, seed=chunk_seeds, **options)
+        else:
+            for model, rate, s in zip(models, rates, chunk_seeds, strict=True):
+                fit(model, train, lr=rate, seed=s, progress=False, **options)
+        records.append([unit_input_stats(m, probe) for m in models])
+    return torch.stack([
+        torch.stack([unit_drift(a[j], b[j], relative_to=relative_to)
+                     for a, b in zip(records, records[1:], strict=False)])
+        for j in range(k)])
+
+
+def scale_invariant_weights(model: nn.Sequential) -> list[Tensor]:
+    """Copies of the weights of the linear layers whose output goes straight into BN.
+
+    Batch norm makes such a layer's output, and so the loss, independent of the length of
+    each weight row: :math:`\\mathcal L(c\\,w_j) = \\mathcal L(w_j)` for every
+    :math:`c > 0`. Only the rows' *directions* matter, which :func:`effective_step` and
+    :func:`rotation_angle` measure.
+
+    Args:
+        model: an ``nn.Sequential`` (e.g. from :func:`course_utils.models.mlp`).
+
+    Returns:
+        Detached copies, in model order (empty when no linear layer feeds a BN layer).
+
+    Raises:
+        ValueError: ``model`` is not an ``nn.Sequential``.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(3, 4, bias=False), BatchNorm1d(4), nn.ReLU(),
+        ...                     nn.Linear(4, 2))
+        >>> [tuple(w.shape) for w in scale_invariant_weights(net)]
+        [(4, 3)]
+    """
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"model must be an nn.Sequential, but got {type(model).__name__}")
+    layers = list(model)
+    return [layer.weight.detach().clone() for layer, after in zip(layers, layers[1:], strict=False)
+            if isinstance(layer, nn.Linear) and is_batch_norm(after)]
+
+
+def effective_step(weights: Sequence[Tensor], lr: float) -> list[float]:
+    """The step an SGD update takes in the *direction* of scale-invariant weight rows.
+
+    For a row :math:`w` with :math:`\\mathcal L(c\\,w) = \\mathcal L(w)`, the gradient is
+    orthogonal to :math:`w` and shrinks as :math:`1/\\lVert w\\rVert`, so one step of
+    learning rate :math:`\\eta` turns the unit vector :math:`w/\\lVert w\\rVert` by about
+    :math:`\\eta/\\lVert w\\rVert^2` times the gradient at the unit vector: the effective
+    learning rate. Returned per weight matrix, with :math:`\\lVert w\\rVert^2` averaged
+    over its rows.
+
+    Args:
+        weights: ``(out, in)`` matrices, e.g. from :func:`scale_invariant_weights`.
+        lr: the learning rate :math:`\\eta`, positive.
+
+    Returns:
+        :math:`\\eta / \\operatorname{mean}_j \\lVert w_j\\rVert^2` per matrix.
+
+    Raises:
+        ValueError: a non-positive ``lr`` or a weight that is not a nonzero matrix.
+
+    Examples:
+        >>> effective_step([torch.full((2, 4), 0.5)], lr=0.1)
+        [0.1]
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, but got {lr}")
+    steps = []
+    for w in weights:
+        if w.dim() != 2 or not w.abs().sum() > 0:
+            raise ValueError(f"weights must be nonzero (out, in) matrices, but got shape "
+                             f"{tuple(w.shape)}")
+        steps.append(lr / w.double().square().sum(1).mean().item())
+    return steps
+
+
+def rotation_angle(before: Sequence[Tensor], after: Sequence[Tensor]) -> list[float]:
+    """Mean angle, in degrees, by which the rows of each weight matrix turned.
+
+    Args:
+        before: ``(out, in)`` matrices at one time.
+        after: the same matrices later.
+
+    Returns:
+        Per matrix, the angle between row ``j`` before and after, averaged over ``j``
+        (rows of zero length are left out).
+
+    Raises:
+        ValueError: the two lists differ in length or in shapes.
+
+    Examples:
+        >>> rotation_angle([torch.tensor([[1.0, 0.0]])], [torch.tensor([[1.0, 1.0]])])
+        [45.0]
+    """
+    if len(before) != len(after) or any(
+            b.shape != a.shape or b.dim() != 2 for b, a in zip(before, after, strict=False)):
+        raise ValueError(f"before and after must be matrices of the same shapes, but got "
+                         f"{[tuple(b.shape) for b in before]} and {[tuple(a.shape) for a in after]}")
+    angles = []
+    for w0, w1 in zip(before, after, strict=True):
+        w0, w1 = w0.double(), w1.double()
+        lengths = w0.norm(dim=1) * w1.norm(dim=1)
+        keep = lengths > 0
+        cos = ((w0 * w1).sum(1)[keep] / lengths[keep]).clamp(-1.0, 1.0)
+        angles.append(round(torch.rad2deg(torch.acos(cos)).mean().item(), 10))
+    return angles
+
+
+def _loss_and_copy(model: nn.Module, x: Tensor, y: Tensor) -> tuple[nn.Module, Tensor]:
+    if len(x) != len(y) or len(x) < 2:
+        raise ValueError(f"x and y must hold the same number (at least 2) of samples, but got "
+                         f"{len(x)} and {len(y)}")
+    twin = copy.deepcopy(model).train()
+    loss = nn.functional.cross_entropy(twin(x), y)
+    return twin, loss
+
+
+def weight_gradient_std(model: nn.Module, x: Tensor, y: Tensor) -> list[float]:
+    """Standard deviation of the cross-entropy gradient of every linear layer's weight.
+
+    The gradient :math:`\\partial\\mathcal L/\\partial W` of each ``nn.Linear`` (in module
+    order) on the batch ``(x, y)``, computed on a copy of the model in training mode (BN
+    with the batch's statistics, as in a training step); its entries' population standard
+    deviation says how large that layer's SGD steps are. Vanishing gradients show as
+    values that fall by orders of magnitude towards the first layer.
+
+    Args:
+        model: a classifier with linear layers, returning logits.
+        x: a batch of inputs (at least 2).
+        y: their labels.
+
+    Returns:
+        One float per linear layer, first layer first.
+
+    Raises:
+        ValueError: ``x`` and ``y`` differ in length or hold fewer than 2 samples, or the
+            model has no linear layer.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+        >>> len(weight_gradient_std(net, torch.randn(8, 4), torch.randint(0, 2, (8,))))
+        2
+    """
+    twin, loss = _loss_and_copy(model, x, y)
+    weights = [m.weight for m in twin.modules() if isinstance(m, nn.Linear)]
+    if not weights:
+        raise ValueError("model must contain at least one nn.Linear layer, but got none")
+    grads = torch.autograd.grad(loss, weights)
+    return [g.double().std(correction=0).item() for g in grads]
+
+
+def loss_along_gradient(
+    model: nn.Module, x: Tensor, y: Tensor, step_sizes: Sequence[float]
+) -> list[float]:
+    """The loss after one gradient step of each size: how far the gradient can be trusted.
+
+    With :math:`g = \\nabla_\\theta \\mathcal L(\\theta)` on the batch ``(x, y)`` (all
+    parameters, a copy of the model in training mode), returns
+    :math:`\\mathcal L(\\theta - \\eta\\, g)` for every :math:`\\eta` in ``step_sizes``.
+    On a smooth loss surface the loss keeps falling for larger steps; where it turns up
+    sharply, steps of that size overshoot (Santurkar et al., 2018, measure BN's effect on
+    training this way). The model is not changed.
+
+    Args:
+        model: a classifier returning logits.
+        x: a batch of inputs (at least 2).
+        y: their labels.
+        step_sizes: non-negative step sizes :math:`\\eta` (0 gives the current loss).
+
+    Returns:
+        One loss per step size.
+
+    Raises:
+        ValueError: a negative or non-finite step size, no step sizes, or a bad batch.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(4, 3))
+        >>> x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        >>> current, after = loss_along_gradient(net, x, y, [0.0, 0.1])
+        >>> after < current
+        True
+    """
+    sizes = [float(s) for s in step_sizes]
+    if not sizes or any(not math.isfinite(s) or s < 0 for s in sizes):
+        raise ValueError(f"step_sizes must be non-negative finite numbers, but got {list(step_sizes)}")
+    twin, loss = _loss_and_copy(model, x, y)
+    params = [p for p in twin.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, params)
+    start = [p.detach().clone() for p in params]
+    losses = []
+    with torch.no_grad():
+        for size in sizes:
+            for p, p0, g in zip(params, start, grads, strict=True):
+                p.copy_(p0 - size * g)
+            losses.append(nn.functional.cross_entropy(twin(x), y).item())
+    return losses
+
+
+def probe_along_gradient(
+    model: nn.Module, x: Tensor, y: Tensor, step_sizes: Sequence[float]
+) -> dict[str, list[float]]:
+    """Loss, distance and gradient change after one gradient step of each size.
+
+    :func:`loss_along_gradient` compares networks at equal step sizes :math:`\\eta`; but
+    a network with a smaller gradient moves a shorter distance for the same
+    :math:`\\eta`. This records, with :math:`g = \\nabla_\\theta\\mathcal L(\\theta)`
+    on the batch ``(x, y)`` (all parameters, a copy of the model in training mode), for
+    every :math:`\\eta`:
+
+    - ``distance``: :math:`\\lVert\\eta g\\rVert`, how far the parameters moved;
+    - ``loss``: :math:`\\mathcal L(\\theta - \\eta g)`;
+    - ``gradient_change``: :math:`\\lVert\\nabla\\mathcal L(\\theta - \\eta g) - g\\rVert /
+      \\lVert\\eta g\\rVert`, the "effective :math:`\\beta`-smoothness" of Santurkar et
+      al. (2018): how fast the gradient changes per unit of distance along the step
+      (small: the gradient stays a good guide). NaN for :math:`\\eta = 0`.
+
+    The model is not changed.
+
+    Args:
+        model: a classifier returning logits.
+        x: a batch of inputs (at least 2).
+        y: their labels.
+        step_sizes: non-negative step sizes :math:`\\eta`.
+
+    Returns:
+        ``{"distance": [...], "loss": [...], "gradient_change": [...]}``, one entry per
+        step size.
+
+    Raises:
+        ValueError: a negative or non-finite step size, no step sizes, or a bad batch.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(4, 3))
+        >>> x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        >>> probe = probe_along_gradient(net, x, y, [0.0, 0.1])
+        >>> probe["distance"][0], probe["loss"][1] < probe["loss"][0]
+        (0.0, True)
+    """
+    sizes = [float(s) for s in step_sizes]
+    if not sizes or any(not math.isfinite(s) or s < 0 for s in sizes):
+        raise ValueError(f"step_sizes must be non-negative finite numbers, but got {list(step_sizes)}")
+    twin, loss = _loss_and_copy(model, x, y)
+    params = [p for p in twin.parameters() if p.requires_grad]
+    grads = [g.detach() for g in torch.autograd.grad(loss, params)]
+    norm = torch.sqrt(sum(g.double().square().sum() for g in grads)).item()
+    start = [p.detach().clone() for p in params]
+    result: dict[str, list[float]] = {"distance": [], "loss": [], "gradient_change": []}
+    for size in sizes:
+        with torch.no_grad():
+            for p, p0, g in zip(params, start, grads, strict=True):
+                p.copy_(p0 - size * g)
+        moved_loss = nn.functional.cross_entropy(twin(x), y)
+        moved = torch.autograd.grad(moved_loss, params)
+        change = torch.sqrt(sum((a - b).double().square().sum() for a, b in zip(moved, grads, strict=True)))
+        distance = size * norm
+        result["distance"].append(distance)
+        result["loss"].append(moved_loss.item())
+        result["gradient_change"].append(change.item() / distance if distance > 0 else float("nan"))
     return result

@@ -8,17 +8,26 @@ runs the notebook top to bottom in a fresh kernel of the current environment, wi
 per-cell timestamps, then normalizes metadata so that re-running changes nothing but what
 the code prints (deterministic cell ids, solution cells stored collapsed).
 
+Stored outputs must not depend on which x86 machine wrote them: PyTorch and MKL pick their
+kernels by the CPU's instruction set, and an AVX-512 machine rounds differently from an AVX2
+one (the last printed digit of a mean over seeds moves). ``execute_notebook`` and the test
+suite therefore start kernels with ``CPU_ENV`` (the AVX2 code paths of PyTorch, MKL and
+oneDNN, which every x86 machine of the last decade has), unless the caller's environment
+already sets those variables.
+
 Importing this module is cheap (a chapter's first cell imports it): nbformat, nbclient,
 torch and matplotlib are imported by the functions that need them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
 import re
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,11 +36,32 @@ if TYPE_CHECKING:
 
 __all__ = [
     "setup_notebook", "NOTEBOOK_DIR", "notebook_paths", "normalize", "execute_notebook",
-    "is_solution_cell", "source_code", "show_source",
+    "is_solution_cell", "is_speaker_notes", "SPEAKER_NOTES_LABEL", "source_code", "show_source",
+    "CPU_ENV", "pinned_cpu_env",
 ]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _JUPYTEXT_KEYS = ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker")
+SPEAKER_NOTES_LABEL = "**Lecturer's note.**"
+"""How every speaker-notes cell begins (one label in every chapter)."""
+CPU_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+"""Environment of the kernels that write and check stored outputs (see the module docstring)."""
+
+
+@contextlib.contextmanager
+def pinned_cpu_env() -> Iterator[dict[str, str]]:
+    """Set ``CPU_ENV`` in ``os.environ`` for the block (where unset), then restore it.
+
+    A kernel started inside the block inherits the variables, so it takes the same CPU code
+    paths on every x86 machine. Yields the variables the block set.
+    """
+    added = {key: value for key, value in CPU_ENV.items() if key not in os.environ}
+    os.environ.update(added)
+    try:
+        yield added
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
 
 
 def setup_notebook(seed: int = 0, *, threads: int = 1) -> None:
@@ -87,6 +117,17 @@ def is_solution_cell(cell: NotebookNode) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
 
 
+def is_speaker_notes(cell: NotebookNode) -> bool:
+    """True for a lecturer's speaker-notes cell (slide type ``notes``).
+
+    Speaker notes appear in the slideshow's speaker view only; the chapter stores them
+    collapsed, so a learner reading the notebook sees a folded cell, and the student
+    versions and released assignments leave them out.
+    """
+    slideshow = cell.get("metadata", {}).get("slideshow", {})
+    return isinstance(slideshow, dict) and slideshow.get("slide_type") == "notes"
+
+
 def normalize(nb: NotebookNode) -> NotebookNode:
     """Make a notebook's metadata deterministic and course-conformant, in place.
 
@@ -101,13 +142,13 @@ def normalize(nb: NotebookNode) -> NotebookNode:
         cell["id"] = f"c{index:03d}"
         for key in _JUPYTEXT_KEYS:
             cell.metadata.pop(key, None)
-        if cell.cell_type == "code" and is_solution_cell(cell):
+        if (cell.cell_type == "code" and is_solution_cell(cell)) or is_speaker_notes(cell):
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     return nb
 
 
 def execute_notebook(path: str | Path, *, save: bool = False, timeout: int = 600) -> float:
-    """Execute a notebook in a fresh kernel; return the seconds it took.
+    """Execute a notebook in a fresh kernel (with ``CPU_ENV``); return the seconds it took.
 
     Args:
         path: the ``.ipynb`` file; it runs with its own folder as working directory.
@@ -131,7 +172,8 @@ def execute_notebook(path: str | Path, *, save: bool = False, timeout: int = 600
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute()
+    with pinned_cpu_env():
+        client.execute()
     seconds = time.perf_counter() - start
     if save:
         nbformat.write(normalize(nb), path)

@@ -54,6 +54,7 @@ __all__ = [
     "max_abs_weight",
     "abs_weight_quantile",
     "input_weight_norms",
+    "layer_weight_growth",
 ]
 
 Params = nn.Module | Iterable[Tensor]
@@ -409,3 +410,47 @@ def input_weight_norms(model: nn.Module) -> Tensor:
     if first is None:
         raise ValueError(f"model must contain an nn.Linear layer, but got {type(model).__name__}")
     return first.weight.detach().norm(dim=0)
+
+
+def layer_weight_growth(model: nn.Module, start: nn.Module) -> list[dict[str, float]]:
+    """How far each ``nn.Linear`` weight matrix of ``model`` has moved from ``start``.
+
+    A total norm hides *where* weights grew; this compares, layer by layer, a trained
+    model with the same architecture at its initialization (e.g. the ``mlp`` rebuilt from
+    the same generator seed).
+
+    Args:
+        model: the trained model.
+        start: the same architecture before training.
+
+    Returns:
+        One dict per ``nn.Linear`` layer, in order, with ``norm_ratio``
+        (:math:`\\|W\\|_2 / \\|W_0\\|_2`), ``max_start`` and ``max_end`` (largest
+        :math:`|w|`), ``share_above`` (fraction of entries with :math:`|w|` above the
+        layer's initial maximum) and ``n`` (entries in the layer).
+
+    Raises:
+        ValueError: ``model`` and ``start`` do not have the same linear-layer shapes.
+
+    Examples:
+        >>> start = nn.Linear(2, 2, bias=False)
+        >>> model = nn.Linear(2, 2, bias=False)
+        >>> with torch.no_grad():
+        ...     _ = start.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        ...     _ = model.weight.copy_(torch.tensor([[3.0, 0.0], [0.0, 1.0]]))
+        >>> layer_weight_growth(model, start)[0]["share_above"]
+        0.25
+    """
+    now = [m.weight.detach() for m in model.modules() if isinstance(m, nn.Linear)]
+    then = [m.weight.detach() for m in start.modules() if isinstance(m, nn.Linear)]
+    shapes_now, shapes_then = [tuple(w.shape) for w in now], [tuple(w.shape) for w in then]
+    if shapes_now != shapes_then:
+        raise ValueError(f"model and start must have the same linear layers, but got shapes "
+                         f"{shapes_now} and {shapes_then}")
+    rows = []
+    for w, w0 in zip(now, then, strict=True):
+        top = w0.abs().max().item()
+        rows.append({"norm_ratio": (w.norm() / w0.norm()).item(), "max_start": top,
+                     "max_end": w.abs().max().item(),
+                     "share_above": (w.abs() > top).float().mean().item(), "n": float(w.numel())})
+    return rows

@@ -14,11 +14,20 @@ that many epochs, and always after the last one, so a curve of 20 points costs a
 Plain SGD (``optimizer="sgd"``) is applied in place, step for step what
 ``torch.optim.SGD`` computes, without the one-time cost (about a second) of the first
 ``torch.optim`` optimizer of a process.
+
+Smoke tests: with the environment variable ``COURSE_UTILS_SMOKE_TEST=1``, ``fit`` and
+``fit_batched`` take one mini-batch step per epoch instead of a pass over the data; the
+epochs (also where ``max_steps`` ends a run), evaluations and callbacks stay where they
+were, so every history has its usual epochs (and fewer step losses). The test suite sets
+it where it executes a chapter only to check that every cell runs (the exercise
+versions, the grading round trip); the numbers are then meaningless, and the real runs,
+whose outputs nbval compares, never set it.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +41,8 @@ __all__ = [
     "History", "classification_metrics", "evaluate", "fit", "make_optimizer", "record_epoch",
     "seed_everything",
 ]
+
+SMOKE_TEST_ENV = "COURSE_UTILS_SMOKE_TEST"
 
 Split = tuple[Tensor, Tensor]
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -174,6 +185,23 @@ def _check_fit_args(epochs: int, batch_size: int, eval_every: int, max_steps: in
         raise ValueError(f"max_steps must be at least 1, but got {max_steps}")
 
 
+def _steps_per_epoch(n_batches: int) -> int:
+    """``n_batches``, or 1 under ``COURSE_UTILS_SMOKE_TEST=1`` (see the module docstring)."""
+    flag = os.environ.get(SMOKE_TEST_ENV, "")
+    if flag not in ("", "0", "1"):
+        raise ValueError(f"{SMOKE_TEST_ENV} must be 0 or 1 (or unset), but got {flag!r}")
+    return 1 if flag == "1" else n_batches
+
+
+def _check_eval_at(eval_at: Sequence[int]) -> frozenset[int]:
+    """The extra evaluation epochs of ``fit`` and ``batched.fit_batched``, as a set."""
+    epochs = list(eval_at)
+    for epoch in epochs:
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+            raise ValueError(f"eval_at must hold epochs of at least 1, but got {eval_at!r}")
+    return frozenset(epochs)
+
+
 def classification_metrics(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Mean cross-entropy and accuracy of each of K models, from their logits.
 
@@ -312,6 +340,7 @@ def fit(
     penalty: Callable[[nn.Module], Tensor] | None = None,
     max_steps: int | None = None,
     eval_every: int = 1,
+    eval_at: Sequence[int] = (),
     eval_train: bool = True,
     callback: Callable[[int, History], bool | None] | None = None,
 ) -> History:
@@ -339,6 +368,8 @@ def fit(
         max_steps: stop after this many optimization steps (evaluating at that point).
         eval_every: evaluate every this many epochs, and always after the last one
             (0: only after the last).
+        eval_at: also evaluate after these epochs (e.g. ``(1, 2, 5)`` for the start of a
+            learning curve that is otherwise evaluated every ``eval_every`` epochs).
         eval_train: also evaluate on the whole training set.
         callback: called as ``callback(epoch, history)`` after each evaluation; returning
             True stops training (early stopping, pruning).
@@ -353,6 +384,7 @@ def fit(
     if val is not None:
         val = _check_split("val", val)
     _check_fit_args(epochs, batch_size, eval_every, max_steps)
+    extra_evals = _check_eval_at(eval_at)
     if callable(optimizer):
         opt = optimizer(model.parameters())
     elif optimizer == "sgd":
@@ -373,9 +405,12 @@ def fit(
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", leave=False)
     model.train()
+    per_epoch = _steps_per_epoch(n_batches)
+    if per_epoch < n_batches:  # smoke test: as many epochs as the real run, one step each
+        steps = math.ceil(steps / n_batches)
     for epoch in epoch_iter:
         order = torch.randperm(len(x), generator=generator)
-        for batch in order[: (steps - len(losses)) * batch_size].split(batch_size):
+        for batch in order[: min(per_epoch, steps - len(losses)) * batch_size].split(batch_size):
             loss = loss_fn(model(x[batch]), y[batch])
             if penalty is not None:
                 loss = loss + penalty(model)
@@ -384,7 +419,7 @@ def fit(
             opt.step()
             losses.append(loss.detach())
         done = len(losses) >= steps or epoch == epochs
-        if done or (eval_every and epoch % eval_every == 0):
+        if done or (eval_every and epoch % eval_every == 0) or epoch in extra_evals:
             record(model, epoch, history)
             if callback is not None and callback(epoch, history):
                 break

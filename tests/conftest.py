@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-import torch
+import matplotlib
 
-from course_utils.data import load_mnist
+matplotlib.use("Agg")  # before any test module imports pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from course_utils.data import load_mnist  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +20,13 @@ def _one_thread_and_seed():
     torch.manual_seed(0)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """No test leaves figures open for the next one."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="session")

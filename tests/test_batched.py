@@ -122,6 +122,20 @@ def test_eval_every_and_eval_train(data):
     assert only_last.epoch == [5] and len(only_last.train_acc) == 1
 
 
+def test_eval_at_adds_epochs_as_fit_does(data):
+    train, val = data
+    models = make_models(2)
+    twins = copy.deepcopy(models)
+    options = {"val": val, "epochs": 9, "batch_size": 40, "eval_every": 4, "eval_at": (1, 2, 4)}
+    histories = fit_batched(models, train, lr=[0.1, 0.2], seed=[0, 1], **options)
+    assert histories[0].epoch == [1, 2, 4, 8, 9]
+    assert_same_as_fit(models, histories, twins, train, lrs=[0.1, 0.2], decays=[0.0, 0.0],
+                       seeds=[0, 1], **options)
+    (start_only,) = fit_batched(make_models(1), train, epochs=5, batch_size=40, lr=0.1,
+                                eval_every=0, eval_at=[1, 3])
+    assert start_only.epoch == [1, 3, 5]
+
+
 def test_callback_sees_current_weights_and_can_stop(data):
     train, val = data
     models = make_models(2)
@@ -217,6 +231,8 @@ def test_stack_supported():
     ([mlp([3, 4, 2])], {"batch_size": 0}, "batch_size must be at least 1, but got 0"),
     ([mlp([3, 4, 2])], {"epochs": 0}, "epochs must be at least 1, but got 0"),
     ([mlp([3, 4, 2])], {"eval_every": -1}, "eval_every must be non-negative, but got -1"),
+    ([mlp([3, 4, 2])], {"eval_at": (0, 2)}, r"eval_at must hold epochs of at least 1, but got \(0, 2\)"),
+    ([mlp([3, 4, 2])], {"eval_at": [1.5]}, r"eval_at must hold epochs of at least 1, but got \[1.5\]"),
     ([mlp([3, 4, 2])], {"max_steps": 0}, "max_steps must be at least 1, but got 0"),
     ([mlp([3, 4, 2])], {"subsets": torch.zeros(2, 3, dtype=torch.long)}, r"subsets must be a \(n_models"),
     ([mlp([3, 4, 2])], {"subsets": torch.full((1, 3), 8)}, "subsets must index the 8 training samples"),

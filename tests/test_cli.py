@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,16 @@ import nbformat
 import pytest
 
 from course_utils.cli import build_parser, main
-from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook, normalize, notebook_paths
+from course_utils.notebooks import (
+    CPU_ENV,
+    NOTEBOOK_DIR,
+    SPEAKER_NOTES_LABEL,
+    execute_notebook,
+    is_speaker_notes,
+    normalize,
+    notebook_paths,
+    pinned_cpu_env,
+)
 
 pytestmark = pytest.mark.core
 
@@ -44,6 +54,37 @@ def test_normalize_is_deterministic_and_collapses_solutions():
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
+def test_normalize_collapses_speaker_notes_only():
+    nb = nbformat.v4.new_notebook()
+    notes = nbformat.v4.new_markdown_cell(f"{SPEAKER_NOTES_LABEL} Ask the room.")
+    notes.metadata["slideshow"] = {"slide_type": "notes"}
+    slide = nbformat.v4.new_markdown_cell("## A slide")
+    slide.metadata["slideshow"] = {"slide_type": "slide"}
+    nb.cells = [slide, notes, nbformat.v4.new_markdown_cell("plain")]
+    normalize(nb)
+    assert [is_speaker_notes(cell) for cell in nb.cells] == [False, True, False]
+    assert nb.cells[1].metadata["jupyter"]["source_hidden"] is True
+    assert "jupyter" not in nb.cells[0].metadata and "jupyter" not in nb.cells[2].metadata
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_lecturer_notes_are_collapsed_speaker_notes_with_one_label(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        where = f"{path.name} cell {index}"
+        if is_speaker_notes(cell):
+            assert cell.cell_type == "markdown", where
+            assert cell.source.startswith(SPEAKER_NOTES_LABEL), (
+                f"{where}: speaker notes begin with {SPEAKER_NOTES_LABEL!r}")
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+                f"{where}: speaker notes are stored collapsed (course run --save does it)")
+        else:
+            for marker in ("Lecturer", "Speaker hint", "speaker note"):
+                assert marker not in cell.source, (
+                    f"{where}: a note for the lecturer in the learner's reading ({marker!r}): "
+                    "make it a speaker-notes cell")
+
+
 def test_execute_and_save_writes_outputs(tmp_path):
     path = tiny_notebook(tmp_path / "01_tiny.ipynb")
     seconds = execute_notebook(path, save=True, timeout=120)
@@ -53,6 +94,32 @@ def test_execute_and_save_writes_outputs(tmp_path):
     assert nb.cells[1].execution_count == 1 and "jupytext" not in nb.metadata
     with pytest.raises(ValueError, match="timeout must be positive, but got 0"):
         execute_notebook(path, timeout=0)
+
+
+def test_kernels_take_the_same_cpu_code_paths_on_every_machine(tmp_path, monkeypatch):
+    for key in CPU_ENV:
+        monkeypatch.delenv(key, raising=False)
+    source = ("import os, torch\n"
+              f"print([os.environ.get(k) for k in {sorted(CPU_ENV)!r}], "
+              "torch.backends.cpu.get_cpu_capability())")
+    path = tiny_notebook(tmp_path / "03_cpu.ipynb", source)
+    execute_notebook(path, save=True, timeout=120)
+    printed = nbformat.read(path, as_version=4).cells[1].outputs[0]["text"]
+    expected = [CPU_ENV[k] for k in sorted(CPU_ENV)]
+    assert printed.startswith(str(expected)), printed
+    import torch  # the kernel runs AVX2 code even where this process would run AVX-512
+    if torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512"):
+        assert printed.rstrip().endswith("AVX2"), printed
+    assert not any(key in os.environ for key in CPU_ENV), "the caller's environment is restored"
+
+
+def test_pinned_cpu_env_keeps_what_the_caller_set(monkeypatch):
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    with pinned_cpu_env() as added:
+        assert os.environ["MKL_CBWR"] == "COMPATIBLE"
+        assert os.environ["ATEN_CPU_CAPABILITY"] == "avx2" and "ATEN_CPU_CAPABILITY" in added
+    assert "ATEN_CPU_CAPABILITY" not in os.environ and os.environ["MKL_CBWR"] == "COMPATIBLE"
 
 
 def test_course_run_prints_seconds_per_notebook(tmp_path, capsys):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,8 +19,6 @@ from torch import nn
 
 from course_utils import diagnostics as diag
 from course_utils.init import kaiming_normal_
-
-matplotlib.use("Agg")
 
 pytestmark = pytest.mark.init
 
@@ -209,12 +207,34 @@ def test_probe_stack_accepts_a_fill_function():
         "relu", "he_normal", depth=3, seed=4)
 
 
+def test_probe_stack_in_float64_starts_from_the_float32_numbers_and_does_not_underflow():
+    single = diag.probe_stack("relu", "he_normal", depth=4, seed=2)
+    double = diag.probe_stack("relu", "he_normal", depth=4, seed=2, dtype=torch.float64)
+    for a, b in zip(single, double, strict=True):  # same inputs and weights, other rounding
+        assert b.std == pytest.approx(a.std, rel=1e-5)
+        assert b.dead == a.dead
+    # std 0.01 shrinks the ReLU signal by 0.01 * sqrt(50) per layer: 0.07^50 ~ 1e-58
+    tiny32 = diag.probe_stack("relu", 0.01, depth=50, n_samples=200)
+    tiny64 = diag.probe_stack("relu", 0.01, depth=50, n_samples=200, dtype=torch.float64)
+    assert tiny32[-1].std == 0 and tiny32[0].grad_std == 0  # float32 underflows to exactly 0
+    assert 1e-62 < tiny64[-1].std < 1e-54 and tiny64[0].grad_std > 0
+    # std 1 grows it by sqrt(50) ~ 7.07 per layer: float32 overflows, float64 holds 1e42
+    huge64 = diag.probe_stack("relu", 1.0, depth=50, n_samples=200, dtype=torch.float64)
+    factor = (huge64[9].std / huge64[0].std) ** (1 / 9)
+    assert factor == pytest.approx(math.sqrt(50), rel=0.1)
+    assert math.isfinite(huge64[-1].std) and huge64[-1].std > 1e38
+    assert not math.isfinite(diag.probe_stack("relu", 1.0, depth=50, n_samples=200)[-1].std)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"activation": "gelu"}, "activation must be one of"),
     ({"depth": 0}, "depth must be at least 1, but got 0"),
     ({"width": 0}, "width must be at least 1, but got 0"),
     ({"n_samples": 0}, "n_samples must be at least 1, but got 0"),
     ({"scheme": "glorot"}, "scheme must be a number, a callable or one of"),
+    ({"dtype": torch.float16}, "dtype must be torch.float32 or torch.float64, but got torch.float16"),
+    ({"bias": "default"}, "bias must be False, True or 'torch_default', but got 'default'"),
+    ({"bias": 1}, "bias must be False, True or 'torch_default', but got 1"),
 ])
 def test_probe_stack_errors(kwargs, message):
     arguments = {"activation": "relu", "scheme": "he_normal"} | kwargs
@@ -312,7 +332,7 @@ def test_init_explorer_data_errors(args, message):
 def test_init_explorer_redraws_when_the_depth_changes(monkeypatch):
     import course_utils.widgets as widgets_module
 
-    monkeypatch.setattr(widgets_module, "show_figure", lambda fig: matplotlib.pyplot.close(fig))
+    monkeypatch.setattr(widgets_module, "show_figure", lambda fig: plt.close(fig))
     explorer = widgets_module.InitExplorer()
     assert explorer.values["scheme"] == "he_normal"
     explorer.controls["depth"].value = 3
@@ -330,7 +350,7 @@ def test_histogram_grid_has_one_panel_per_layer_and_needs_outputs():
     figure = plot_layer_histograms(rows)
     assert len(figure.axes) == 6
     assert figure.axes[3].get_xlim() == (-1.0, 1.0)
-    matplotlib.pyplot.close(figure)
+    plt.close(figure)
     with pytest.raises(ValueError, match="keep_outputs=True"):
         plot_layer_histograms({"relu": diag.probe_stack("relu", "he_normal", depth=1)})
 
@@ -345,4 +365,60 @@ def test_depth_profiles_draw_one_line_per_run_and_skip_zeros():
     assert len(forward.lines) == 3
     assert forward.get_yscale() == "log"
     assert all(math.isnan(v) for v in forward.lines[2].get_ydata())  # all-zero run
-    matplotlib.pyplot.close(figure)
+    plt.close(figure)
+
+
+# --- per-unit spread, biases and the centred sigmoid ----------------------------------------
+
+def test_unit_std_is_each_units_spread_over_the_batch_averaged_over_units():
+    stats = diag.probe_stack("tanh", 0.5, depth=3, width=20, n_samples=64, keep_outputs=True)
+    for s in stats:
+        assert s.unit_std == pytest.approx(s.output.double().std(dim=0, correction=0).mean().item())
+    # units that are constants differing from each other: pooled std > 0, unit spread 0
+    net = nn.Sequential(nn.Linear(4, 3))
+    with torch.no_grad():
+        net[0].weight.zero_()
+        net[0].bias.copy_(torch.tensor([-1.0, 0.0, 1.0]))
+    (layer,) = diag.probe(net, torch.randn(10, 4))
+    assert layer.std > 0.8 and layer.unit_std == 0.0
+    (single,) = diag.probe(net, torch.randn(1, 4))
+    assert single.unit_std is None  # a batch of one has no spread over inputs
+
+
+def test_probe_stack_biases_zero_or_drawn_like_nn_linear():
+    plain = diag.probe_stack("relu", "he_normal", depth=3, seed=1)
+    zero = diag.probe_stack("relu", "he_normal", depth=3, seed=1, bias=True)
+    assert [s.std for s in zero] == pytest.approx([s.std for s in plain], rel=1e-6)
+    default = diag.probe_stack("tanh", "torch_default", depth=2, width=400, n_samples=2,
+                               seed=1, bias="torch_default")
+    weights_only = diag.probe_stack("tanh", "torch_default", depth=2, width=400, n_samples=2,
+                                    seed=1)
+    assert [s.std for s in default] != [s.std for s in weights_only]
+
+
+def test_probe_stack_default_biases_keep_the_pooled_std_while_units_collapse():
+    # 30 ReLU layers, PyTorch's default weights (x 1/sqrt(6) per layer) and biases: the
+    # pooled std settles at the biases' scale, each unit's spread over inputs vanishes
+    stats = diag.probe_stack("relu", "torch_default", depth=30, n_samples=200,
+                             dtype=torch.float64, bias="torch_default")
+    assert stats[-1].std > 1e-3 and stats[-1].unit_std < 1e-8
+    assert stats[-1].unit_std / stats[0].unit_std < 1e-8
+
+
+def test_centered_sigmoid_is_half_tanh_of_half_z_and_has_the_sigmoids_slope():
+    z = torch.linspace(-6, 6, 101, dtype=torch.float64, requires_grad=True)
+    out = diag.CenteredSigmoid()(z)
+    assert torch.allclose(out, 0.5 * torch.tanh(z / 2))
+    out.sum().backward()
+    assert torch.allclose(z.grad, torch.sigmoid(z) * (1 - torch.sigmoid(z)))
+
+
+def test_centered_sigmoid_collapses_like_the_sigmoid_but_its_pooled_std_shows_it():
+    # LeCun's scale: slope 1/4 shrinks each unit's spread about fourfold per layer, with
+    # or without the mean 1/2; only the sigmoid's offsets keep the pooled std up
+    sig = diag.probe_stack("sigmoid", 0.1, depth=5, seed=0)
+    cen = diag.probe_stack("centered_sigmoid", 0.1, depth=5, seed=0)
+    for stats in (sig, cen):
+        assert stats[-1].unit_std / stats[0].unit_std < 0.25 ** 3
+    assert cen[-1].std < 0.01 < 0.1 < sig[-1].std
+    assert cen[0].saturated is None and cen[0].name == "CenteredSigmoid"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -23,8 +22,6 @@ from course_utils.dropout import (
     unit_ablation_drops,
 )
 from course_utils.models import mlp
-
-matplotlib.use("Agg")
 
 pytestmark = pytest.mark.dropout
 
@@ -336,7 +333,7 @@ def test_explorer_compute_is_deterministic_and_masks_follow_p():
 
     first = dropout_explorer_data(0.5, epochs=2, n_train=100, seed=1)
     again = dropout_explorer_data(0.5, epochs=2, n_train=100, seed=1)
-    assert first["train_acc"] == again["train_acc"] and first["test_acc"] == again["test_acc"]
+    assert first["train_acc"] == again["train_acc"] and first["val_acc"] == again["val_acc"]
     assert torch.equal(first["digit_masks"], again["digit_masks"])
     kept = first["digit_masks"].float().mean().item()
     assert abs(kept - 0.5) < _sigma_bound(0.5, first["digit_masks"].numel())
@@ -345,7 +342,9 @@ def test_explorer_compute_is_deterministic_and_masks_follow_p():
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"p": 1.0}, r"p must be in \[0, 1\) for a trainable network, but got 1.0"),
-    ({"p": 0.2, "n_train": 5}, r"n_train must be in \[10, 8000\], but got 5"),
+    ({"p": 0.2, "n_train": 5}, r"n_train must be in \[10, 7000\], but got 5"),
+    ({"p": 0.2, "n_train": 7001}, r"n_train must be in \[10, 7000\], but got 7001"),
+    ({"p": 0.2, "weight_decay": -0.1}, r"weight_decay must be non-negative, but got -0.1"),
 ])
 def test_explorer_compute_rejects_bad_arguments(kwargs, message):
     from course_utils.widgets import dropout_explorer_data
@@ -363,7 +362,7 @@ def test_dropout_explorer_redraws_with_the_slider_values(monkeypatch):
         calls.append((p, n_train, weight_decay))
         return {"p": p, "weight_decay": weight_decay, "digit": torch.zeros(784),
                 "digit_masks": torch.ones(4, 784, dtype=torch.bool), "train_acc": 1.0,
-                "test_acc": 0.75}
+                "val_acc": 0.75}
 
     monkeypatch.setattr(widgets, "dropout_explorer_data", fake)
     monkeypatch.setattr(widgets, "show_figure", lambda fig: None)

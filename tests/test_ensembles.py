@@ -896,3 +896,134 @@ def test_plot_training_cost_relative_divides_by_the_first_time_and_draws_proport
     np.testing.assert_allclose(lines["proportional to the members"], [1.0, 2.0, 4.0])
     assert ax.get_ylabel() == "training time / time of one member"
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------
+# many boosted MLP ensembles in lockstep; per-batch weight shares
+# ---------------------------------------------------------------------------------------
+
+
+def boosting_data(n: int = 90, n_classes: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    X, y = classification(n_classes, seed, n=n)
+    return torch.from_numpy(X).float(), torch.from_numpy(y).long()
+
+
+BOOST_SGD = dict(epochs=3, batch_size=30, lr=0.2)
+
+
+def test_fit_boosted_mlps_follows_samme_round_on_its_members_predictions():
+    x, y = boosting_data()
+    boosted = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=4, learning_rate=[0.5], seed=[1],
+                                 **BOOST_SGD)
+    w = boosted.sample_weights[0, 0]
+    np.testing.assert_allclose(w, np.full(len(y), 1 / len(y)))
+    for m in range(4):
+        predictions = E.member_probabilities([boosted.members[0][m]], x)[0].argmax(dim=-1)
+        assert torch.equal(predictions, boosted.train_labels[0, m])
+        new_w, alpha, error = E.samme_round(y, predictions, np.clip(w, np.finfo(float).eps, None),
+                                            n_classes=3, learning_rate=0.5)
+        assert boosted.estimator_weights[0, m] == pytest.approx(alpha)
+        assert boosted.estimator_errors[0, m] == pytest.approx(error)
+        np.testing.assert_allclose(boosted.sample_weights[0, m + 1], new_w.numpy())
+        w = boosted.sample_weights[0, m + 1]
+
+
+def test_fit_boosted_mlps_members_are_fit_batched_runs_with_the_ensembles_weights():
+    from course_utils.batched import fit_batched
+
+    x, y = boosting_data()
+    boosted = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=2, learning_rate=[1.0], seed=[4],
+                                 **BOOST_SGD)
+    for m in range(2):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(4 * 100_003 + m)
+            model = mlp([6, 8, 3])
+        weights = torch.from_numpy(boosted.sample_weights[0, m]).float()[None]
+        fit_batched([model], (x, y), seed=m, sample_weight=weights, eval_every=0, eval_train=False,
+                    **BOOST_SGD)
+        for ours, theirs in zip(boosted.members[0][m].parameters(), model.parameters(), strict=True):
+            torch.testing.assert_close(ours, theirs)
+
+
+def test_fit_boosted_mlps_ensembles_do_not_depend_on_what_they_are_batched_with():
+    x, y = boosting_data()
+    alone = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=3, learning_rate=[0.3], seed=[2],
+                               **BOOST_SGD)
+    together = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=3, learning_rate=[1.0, 0.3, 0.0],
+                                  seed=[5, 2, 2], **BOOST_SGD)
+    np.testing.assert_allclose(together.estimator_weights[1], alone.estimator_weights[0], rtol=1e-5)
+    np.testing.assert_allclose(together.sample_weights[1], alone.sample_weights[0], rtol=1e-4)
+    # same seed, any learning rate: the same first member
+    assert torch.equal(together.train_labels[1, 0], together.train_labels[2, 0])
+
+
+def test_fit_boosted_mlps_learning_rate_zero_is_an_unweighted_vote_of_independent_members():
+    x, y = boosting_data()
+    boosted = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=3, learning_rate=[0.0], seed=[0],
+                                 **BOOST_SGD)
+    np.testing.assert_allclose(boosted.sample_weights[0], np.full((4, len(y)), 1 / len(y)))
+    np.testing.assert_array_equal(boosted.estimator_weights[0], [1.0, 1.0, 1.0])
+    staged = boosted.staged_predict(x)
+    labels = boosted.member_proba(x).argmax(dim=-1)
+    for m in range(3):
+        assert torch.equal(staged[0, m], E.hard_vote(labels[0, : m + 1], 3))
+
+
+def test_boosted_staged_vote_is_the_alpha_weighted_hard_vote():
+    x, y = boosting_data()
+    boosted = E.fit_boosted_mlps([6, 8, 3], (x, y), n_rounds=3, learning_rate=[1.0, 0.1],
+                                 seed=[0, 1], **BOOST_SGD)
+    staged = boosted.staged_vote(boosted.train_labels)
+    assert staged.shape == (2, 3, len(y))
+    for k in range(2):
+        for m in range(3):
+            expected = E.hard_vote(boosted.train_labels[k, : m + 1], 3,
+                                   weights=boosted.estimator_weights[k, : m + 1])
+            assert torch.equal(staged[k, m], expected)
+    with pytest.raises(ValueError, match=r"labels must have shape \(2, 3, n_samples\)"):
+        boosted.staged_vote(boosted.train_labels[:1])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(n_rounds=0), "n_rounds must be an integer >= 1, but got 0"),
+    (dict(learning_rate=[-0.1]), "learning_rate must be a non-empty sequence of finite values >= 0"),
+    (dict(learning_rate=[]), "learning_rate must be a non-empty sequence"),
+    (dict(learning_rate=[0.1, 0.2], seed=[0]), r"seed must give one seed per learning rate \(2\), but got 1"),
+])
+def test_fit_boosted_mlps_rejects_bad_arguments(kwargs, message):
+    x, y = boosting_data()
+    settings = dict(n_rounds=2, learning_rate=[0.1], seed=[0], **BOOST_SGD)
+    settings.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        E.fit_boosted_mlps([6, 8, 3], (x, y), **settings)
+
+
+def test_fit_boosted_mlps_rejects_a_single_class():
+    x = torch.randn(20, 6)
+    with pytest.raises(ValueError, match="number of classes in train must be an integer >= 2"):
+        E.fit_boosted_mlps([6, 4, 1], (x, torch.zeros(20, dtype=torch.long)), n_rounds=1,
+                           learning_rate=[0.1], seed=[0], **BOOST_SGD)
+
+
+def test_batch_weight_shares_uniform_weights_or_one_batch_give_the_normalized_weights():
+    w = torch.rand(40, generator=torch.Generator().manual_seed(0), dtype=torch.float64) + 0.1
+    torch.testing.assert_close(E.batch_weight_shares(torch.ones(40), 8), torch.full((40,), 1 / 40,
+                                                                                  dtype=torch.float64))
+    torch.testing.assert_close(E.batch_weight_shares(w, 40), w / w.sum())
+    assert E.batch_weight_shares(w, 7, n_orders=5).sum().item() == pytest.approx(1.0)
+
+
+def test_batch_weight_shares_caps_a_heavy_sample_at_one_batch():
+    w = torch.ones(20, dtype=torch.float64)
+    w[0] = 1000.0  # SAMME would give it 1000 / 1019 of the weight
+    shares = E.batch_weight_shares(w, 5, n_orders=3)
+    assert shares[0].item() < 1 / 4 and shares[0].item() > 0.99 / 4  # at most one batch of four
+
+
+def test_batch_weight_shares_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, but got 0"):
+        E.batch_weight_shares(torch.ones(4), 0)
+    with pytest.raises(ValueError, match="n_orders must be an integer >= 1, but got 0"):
+        E.batch_weight_shares(torch.ones(4), 2, n_orders=0)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        E.batch_weight_shares(torch.tensor([1.0, -1.0]), 1)

@@ -47,6 +47,22 @@ def test_dropout_layer_factory_and_bias_switch():
     assert all(layer.bias is None for layer in model if isinstance(layer, nn.Linear))
 
 
+def test_bias_except_before_batch_norm_drops_only_the_biases_bn_cancels():
+    before = mlp([4, 5, 5, 2], norm="batch", bias="except_before_batch_norm", init="he_normal",
+                 generator=torch.Generator().manual_seed(0))
+    assert [layer.bias is None for layer in before if isinstance(layer, nn.Linear)] == [
+        True, True, False]
+    with_bias = mlp([4, 5, 5, 2], norm="batch", init="he_normal",
+                    generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(a.weight, b.weight) for a, b in zip(before, with_bias, strict=True)
+               if isinstance(a, nn.Linear))  # the same initial weights
+    after = mlp([4, 5, 2], norm="batch", norm_position="after", bias="except_before_batch_norm")
+    plain = mlp([4, 5, 2], bias="except_before_batch_norm")
+    layer_norm = mlp([4, 5, 2], norm="layer", bias="except_before_batch_norm")
+    assert all(layer.bias is not None for net in (after, plain, layer_norm) for layer in net
+               if isinstance(layer, nn.Linear))
+
+
 def test_init_scheme_sets_scale_and_zero_biases():
     model = mlp([1000, 400, 10], init="he_normal", generator=torch.Generator().manual_seed(0))
     assert model[0].weight.std().item() == pytest.approx(math.sqrt(2 / 1000), rel=0.02)
@@ -69,6 +85,8 @@ def test_init_std_and_generator_reproducibility():
         ({"sizes": [4, 2], "dropout": 1.0}, r"dropout probability has to be in \[0, 1\), but got 1.0"),
         ({"sizes": [4, 2], "norm": "group"}, "norm must be None, 'batch', 'layer' or a callable"),
         ({"sizes": [4, 2], "norm_position": "middle"}, "norm_position must be 'before' or 'after'"),
+        ({"sizes": [4, 2], "bias": "auto"},
+         "bias must be True, False or 'except_before_batch_norm', but got 'auto'"),
         ({"sizes": [4, 2], "init": "glorot"}, "scheme must be a number.*but got .glorot."),
     ],
 )

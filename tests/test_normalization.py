@@ -22,6 +22,7 @@ from course_utils.normalization import (
     BatchNorm1d,
     BatchNorm2d,
     LayerNorm,
+    NoisyBatchNorm1d,
     ShiftNoise,
     activation_input_stats,
     batch_norm,
@@ -29,11 +30,20 @@ from course_utils.normalization import (
     batch_norm_forward,
     batch_stat_noise,
     batch_statistics,
+    effective_step,
     is_batch_norm,
     is_layer_norm,
     layer_norm,
+    loss_along_gradient,
+    probe_along_gradient,
+    rotation_angle,
+    scale_invariant_weights,
     track_activation_inputs,
+    track_unit_drift,
+    unit_drift,
+    unit_input_stats,
     update_bn,
+    weight_gradient_std,
 )
 from course_utils.training import fit
 
@@ -749,6 +759,142 @@ def test_track_activation_inputs_rejects_bad_chunks(kwargs, match):
         track_activation_inputs(mlp([5, 4, 3]), data, data[0][:4], **options)
 
 
+def test_unit_input_stats_are_per_unit_and_leave_the_model_alone():
+    torch.manual_seed(1)
+    model = mlp([5, 4, 3, 2], norm=BatchNorm1d, activation="sigmoid")
+    probe = torch.randn(50, 5)
+    before = copy.deepcopy(model.state_dict())
+    stats = unit_input_stats(model, probe)
+    for key, value in before.items():
+        assert torch.equal(model.state_dict()[key], value), key
+    first = model[1](model[0](probe))  # input of the first sigmoid (train mode: batch stats)
+    second = model[4](model[3](model[2](first)))
+    for (mean, std), inputs in zip(stats, (first, second), strict=True):
+        assert torch.allclose(mean, inputs.mean(0), atol=1e-6)
+        assert torch.allclose(std, inputs.std(0, correction=0), atol=1e-6)
+    with pytest.raises(ValueError, match="at least one activation layer"):
+        unit_input_stats(nn.Sequential(nn.Linear(3, 2)), probe[:, :3])
+    with pytest.raises(ValueError, match=r"probe must be an \(n, features\) tensor with n >= 2"):
+        unit_input_stats(model, probe[:1])
+
+
+def test_unit_drift_is_relative_to_each_units_spread_and_skips_constant_units():
+    before = [(torch.tensor([0.0, 5.0, 1.0]), torch.tensor([1.0, 10.0, 0.0]))]
+    after = [(torch.tensor([0.5, 10.0, 3.0]), torch.tensor([1.5, 5.0, 0.0]))]
+    # unit 0 moved (0.5 + 0.5) / 1, unit 1 (5 + 5) / 10; unit 2 has no spread
+    assert unit_drift(before, after).tolist() == [1.0]
+    scaled = [(100 * m, 100 * s) for m, s in before], [(100 * m, 100 * s) for m, s in after]
+    assert torch.allclose(unit_drift(*scaled), unit_drift(before, after))
+    with pytest.raises(ValueError, match="before and after must describe the same layers"):
+        unit_drift(before, before + after)
+
+
+def test_track_unit_drift_trains_in_paired_chunks_and_measures_every_layer():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(60, 5, generator=gen), torch.randint(0, 3, (60,), generator=gen)
+    probe = x[:20]
+    models = [mlp([5, 4, 4, 3], activation="sigmoid", norm=BatchNorm1d,
+                  generator=torch.Generator().manual_seed(1), init="xavier_normal")
+              for _ in range(2)]
+    twin = copy.deepcopy(models[0])
+    drift = track_unit_drift(models, (x, y), probe, steps=6, every=3, batch_size=8, lr=0.5,
+                             seed=[4, 4])
+    assert drift.shape == (2, 2, 2) and torch.equal(drift[0], drift[1])  # same seed, same run
+    records = [unit_input_stats(twin, probe)]
+    for chunk in range(2):  # what the chunks are: fit calls seeded 1000 * seed + chunk
+        fit(twin, (x, y), epochs=1, batch_size=8, lr=0.5, max_steps=3, seed=4000 + chunk,
+            progress=False, eval_train=False, eval_every=0)
+        records.append(unit_input_stats(twin, probe))
+    expected = torch.stack([unit_drift(a, b) for a, b in zip(records, records[1:], strict=False)])
+    assert torch.allclose(drift[0], expected, atol=1e-5)
+    noisy = mlp([5, 4, 4, 3], activation="sigmoid", generator=torch.Generator().manual_seed(1),
+                init="xavier_normal", norm=lambda width: nn.Sequential(
+                    BatchNorm1d(width), ShiftNoise(width, generator=torch.Generator().manual_seed(0))))
+    shifted = track_unit_drift([noisy], (x, y), probe, steps=6, every=3, batch_size=8, lr=0.5,
+                               seed=4)  # not stackable: trained with fit
+    assert (shifted > drift[:1]).all()
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"steps": 5, "every": 2}, "every must be a positive divisor of steps=5"),
+    ({"steps": 4, "every": 4, "batch_size": 20}, "must not exceed the 40 training samples"),
+    ({"lr": [0.1, 0.2]}, r"lr must be a number or one per model \(1\), but got 2 values"),
+    ({"seed": [1, 2]}, r"seed must be an int or one int per model \(1\), but got 2 values"),
+])
+def test_track_unit_drift_rejects_bad_arguments(kwargs, match):
+    data = (torch.randn(40, 5), torch.randint(0, 3, (40,)))
+    options = {"steps": 4, "every": 2, "batch_size": 8, "lr": 0.1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        track_unit_drift([mlp([5, 4, 3])], data, data[0][:4], **options)
+    with pytest.raises(ValueError, match="models must contain at least one model"):
+        track_unit_drift([], data, data[0][:4], steps=4, every=2, batch_size=8, lr=0.1)
+
+
+def test_bn_makes_the_loss_scale_invariant_so_only_the_effective_step_matters():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(32, 6, generator=gen), torch.randint(0, 3, (32,), generator=gen)
+    model = mlp([6, 5, 5, 3], norm=BatchNorm1d, bias="except_before_batch_norm",
+                init="he_normal", generator=gen)
+    assert [tuple(w.shape) for w in scale_invariant_weights(model)] == [(5, 6), (5, 5)]
+    scaled = copy.deepcopy(model)
+    with torch.no_grad():
+        scaled[0].weight.mul_(10.0)
+    # the same loss, the first layer's gradient ten times smaller, its effective step 100x
+    assert loss_along_gradient(scaled, x, y, [0.0]) == pytest.approx(
+        loss_along_gradient(model, x, y, [0.0]), rel=1e-5)
+    assert weight_gradient_std(scaled, x, y)[0] == pytest.approx(
+        weight_gradient_std(model, x, y)[0] / 10, rel=1e-4)
+    steps = effective_step(scale_invariant_weights(model), lr=0.1)
+    assert effective_step(scale_invariant_weights(scaled), lr=0.1)[0] == pytest.approx(steps[0] / 100)
+    assert scale_invariant_weights(mlp([6, 5, 3])) == []
+    with pytest.raises(ValueError, match="model must be an nn.Sequential"):
+        scale_invariant_weights(nn.Linear(3, 3))
+
+
+def test_effective_step_and_rotation_angle_follow_their_formulas():
+    w = torch.tensor([[3.0, 4.0], [0.0, 1.0]])  # squared row lengths 25 and 1
+    assert effective_step([w], lr=0.13) == pytest.approx([0.01])
+    turned = torch.tensor([[-4.0, 3.0], [0.0, 7.0]])  # 90 degrees, 0 degrees (only longer)
+    assert rotation_angle([w], [turned]) == pytest.approx([45.0])
+    assert rotation_angle([w], [5 * w]) == pytest.approx([0.0], abs=1e-6)
+    with pytest.raises(ValueError, match="lr must be positive, but got 0"):
+        effective_step([w], lr=0)
+    with pytest.raises(ValueError, match=r"weights must be nonzero \(out, in\) matrices"):
+        effective_step([torch.zeros(2, 2)], lr=0.1)
+    with pytest.raises(ValueError, match="before and after must be matrices of the same shapes"):
+        rotation_angle([w], [w[:1]])
+
+
+def test_weight_gradient_std_is_the_spread_of_each_linear_layers_gradient():
+    torch.manual_seed(0)
+    model = mlp([6, 5, 3], norm=BatchNorm1d)
+    x, y = torch.randn(16, 6), torch.randint(0, 3, (16,))
+    twin = copy.deepcopy(model).train()
+    F.cross_entropy(twin(x), y).backward()
+    expected = [twin[0].weight.grad.std(correction=0).item(), twin[3].weight.grad.std(correction=0).item()]
+    assert weight_gradient_std(model, x, y) == pytest.approx(expected, rel=1e-5)
+    assert model[0].weight.grad is None  # the model itself is not touched
+    with pytest.raises(ValueError, match="must hold the same number"):
+        weight_gradient_std(model, x, y[:3])
+    with pytest.raises(ValueError, match="at least one nn.Linear layer"):
+        weight_gradient_std(nn.Sequential(nn.Flatten()), x, y)
+
+
+def test_loss_along_gradient_steps_from_the_current_loss_and_leaves_the_model():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3))
+    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    before = copy.deepcopy(model.state_dict())
+    losses = loss_along_gradient(model, x, y, [0.0, 0.01, 1000.0])
+    assert losses[0] == pytest.approx(F.cross_entropy(model(x), y).item())
+    assert losses[1] < losses[0] < losses[2]  # a small step helps, a huge one overshoots
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
+    with pytest.raises(ValueError, match="step_sizes must be non-negative finite numbers"):
+        loss_along_gradient(model, x, y, [-0.1])
+    with pytest.raises(ValueError, match="step_sizes must be non-negative finite numbers"):
+        loss_along_gradient(model, x, y, [])
+
+
 def test_shift_noise_shifts_and_scales_each_unit_by_one_draw_per_batch():
     gen = torch.Generator().manual_seed(0)
     noise = ShiftNoise(3, shift_std=1.0, scale_std=0.5, generator=gen)
@@ -860,8 +1006,40 @@ def test_explorer_compute_is_deterministic_and_validates():
         assert first[name].epoch == [2]
     with pytest.raises(ValueError, match="weight_std and lr must be positive"):
         batchnorm_explorer_runs(0.0, 0.1)
-    with pytest.raises(ValueError, match=r"n_train must be in \[50, 8000\]"):
+    with pytest.raises(ValueError, match=r"n_train must be in \[50, 7000\]"):
         batchnorm_explorer_runs(0.1, 0.1, n_train=10)
+    with pytest.raises(ValueError, match="epochs must be at least 1"):
+        batchnorm_explorer_runs(0.1, 0.1, epochs=0)
+
+
+def test_explorer_scores_on_validation_and_drops_the_bias_before_bn(monkeypatch):
+    # moving sliders while watching a score is tuning: the explorer must never see the
+    # test split, and its BN network follows the chapter's own rule (no bias before BN)
+    from course_utils import widgets
+    from course_utils.data import load_splits
+    from course_utils.normalization import is_batch_norm
+
+    seen, built = [], []
+    real_fit, real_mlp = widgets.fit, widgets.mlp
+
+    def spy_fit(model, train, *, val, **kwargs):
+        seen.append(val)
+        return real_fit(model, train, val=val, **kwargs)
+
+    def spy_mlp(*args, **kwargs):
+        built.append(real_mlp(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(widgets, "fit", spy_fit)
+    monkeypatch.setattr(widgets, "mlp", spy_mlp)
+    widgets.batchnorm_explorer_runs(0.05, 0.1, n_train=50, epochs=2)
+    x_val = load_splits().val[0][:500]
+    assert all(torch.equal(val[0], x_val) for val in seen) and len(seen) == 2
+    with_bn = built[0]
+    layers = list(with_bn)
+    for layer, after in zip(layers, layers[1:], strict=False):
+        if isinstance(layer, torch.nn.Linear):
+            assert (layer.bias is None) == is_batch_norm(after)
 
 
 def test_explorer_redraws_when_a_slider_moves(monkeypatch):
@@ -895,3 +1073,83 @@ def test_an_old_checkpoint_without_num_batches_tracked_loads_as_in_torch():
         layer.load_state_dict(state)  # strict: the missing key is filled in
         counts.append(int(layer.num_batches_tracked))
     assert counts[0] == counts[1]
+
+
+def test_unit_drift_relative_to_the_layer_divides_by_the_pooled_spread():
+    before = [(torch.tensor([0.0, 2.0]), torch.tensor([1.0, 0.0]))]
+    after = [(torch.tensor([0.5, 2.5]), torch.tensor([1.5, 0.0]))]
+    # pooled variance: mean of s^2 (0.5) + variance of the means (1.0) = 1.5
+    moved = (1.0 + 0.5) / 2
+    assert unit_drift(before, after, relative_to="layer").item() == pytest.approx(moved / 1.5 ** 0.5)
+    # a nearly constant unit dominates the per-unit version, not the layer version
+    almost = [(torch.tensor([0.0, 2.0]), torch.tensor([1.0, 1e-3]))]
+    assert unit_drift(almost, after).item() > 100 * unit_drift(almost, after, relative_to="layer").item()
+    flat = [(torch.zeros(2), torch.zeros(2))]
+    assert math.isnan(unit_drift(flat, flat, relative_to="layer").item())
+    with pytest.raises(ValueError, match="relative_to must be 'unit' or 'layer', but got 'pixel'"):
+        unit_drift(before, after, relative_to="pixel")
+
+
+def test_track_unit_drift_passes_relative_to_through_and_validates_it():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(60, 5, generator=gen), torch.randint(0, 3, (60,), generator=gen)
+    models = [mlp([5, 4, 3], activation="sigmoid", generator=torch.Generator().manual_seed(1))
+              for _ in range(2)]
+    per_unit = track_unit_drift(models[:1], (x, y), x[:20], steps=3, every=3, batch_size=8, lr=0.5)
+    per_layer = track_unit_drift(models[1:], (x, y), x[:20], steps=3, every=3, batch_size=8, lr=0.5,
+                                 relative_to="layer")
+    assert per_unit.shape == per_layer.shape == (1, 1, 1)
+    assert not torch.allclose(per_unit, per_layer)
+    with pytest.raises(ValueError, match="relative_to must be 'unit' or 'layer'"):
+        track_unit_drift(models[:1], (x, y), x[:20], steps=3, every=3, batch_size=8, lr=0.5,
+                         relative_to="unit spread")
+
+
+def test_noisy_batch_norm_is_batch_norm_plus_shift_noise_and_drops_the_bias_before_it():
+    gen_a, gen_b = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    noisy = NoisyBatchNorm1d(4, generator=gen_a)
+    reference = nn.Sequential(BatchNorm1d(4), ShiftNoise(4, generator=gen_b))
+    x = torch.randn(8, 4)
+    assert torch.allclose(noisy(x), reference(x), atol=1e-6)
+    assert torch.allclose(noisy.running_mean, reference[0].running_mean)
+    assert set(noisy.state_dict()) == set(BatchNorm1d(4).state_dict())
+    noisy.eval()
+    reference.eval()
+    assert torch.allclose(noisy(x[:1]), reference(x[:1]), atol=1e-6)  # no noise in evaluation
+    assert is_batch_norm(noisy)
+    model = mlp([6, 4, 3], activation="sigmoid", norm=lambda w: NoisyBatchNorm1d(w, generator=gen_a),
+                bias="except_before_batch_norm")
+    assert model[0].bias is None and model[-1].bias is not None
+    from course_utils.batched import stack_supported
+    assert not stack_supported(model)  # the noise is trained by fit, not stacked away
+    with pytest.raises(ValueError, match="expected 2D input"):
+        NoisyBatchNorm1d(4)(torch.randn(2, 4, 3))
+    with pytest.raises(ValueError, match="shift_std and scale_std must be non-negative"):
+        NoisyBatchNorm1d(4, shift_std=-1.0)
+
+
+def test_probe_along_gradient_measures_distance_loss_and_gradient_change():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    before = copy.deepcopy(model.state_dict())
+    steps = [0.0, 0.01, 0.5]
+    probe = probe_along_gradient(model, x, y, steps)
+    assert probe["loss"] == pytest.approx(loss_along_gradient(model, x, y, steps), rel=1e-6)
+    twin = copy.deepcopy(model)
+    grads = torch.autograd.grad(F.cross_entropy(twin(x), y), list(twin.parameters()))
+    norm = torch.sqrt(sum(g.square().sum() for g in grads)).item()
+    assert probe["distance"] == pytest.approx([0.0, 0.01 * norm, 0.5 * norm], rel=1e-5)
+    assert math.isnan(probe["gradient_change"][0]) and probe["gradient_change"][1] >= 0
+    # the gradient change after one step, by hand
+    with torch.no_grad():
+        for p, g in zip(twin.parameters(), grads, strict=True):
+            p -= 0.5 * g
+    moved = torch.autograd.grad(F.cross_entropy(twin(x), y), list(twin.parameters()))
+    change = torch.sqrt(sum((a - b).square().sum() for a, b in zip(moved, grads, strict=True))).item()
+    assert probe["gradient_change"][2] == pytest.approx(change / (0.5 * norm), rel=1e-4)
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in before.items())
+    with pytest.raises(ValueError, match="step_sizes must be non-negative finite numbers"):
+        probe_along_gradient(model, x, y, [float("inf")])
+    with pytest.raises(ValueError, match="must hold the same number"):
+        probe_along_gradient(model, x, y[:5], [0.1])

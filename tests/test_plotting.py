@@ -10,19 +10,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.collections import PathCollection
 
-matplotlib.use("Agg")
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-
-from course_utils import plotting  # noqa: E402
-from course_utils.plotting import PALETTE, style  # noqa: E402
-from course_utils.training import History  # noqa: E402
+from course_utils import plotting
+from course_utils.plotting import PALETTE, style
+from course_utils.training import History
 
 pytestmark = pytest.mark.core
 
@@ -30,11 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTER_MODULES = ("introduction", "initialization", "weight_decay", "ensembles", "dropout",
                    "normalization", "search")
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @dataclass(frozen=True)

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import ipywidgets
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from course_utils import plotting  # noqa: E402
-from course_utils.training import History  # noqa: E402
-from course_utils.widgets import CapacityExplorer, Explorer, capacity_run  # noqa: E402
+from course_utils import plotting
+from course_utils.training import History
+from course_utils.widgets import CapacityExplorer, Explorer, capacity_run
 
 pytestmark = pytest.mark.core
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_plot_digits_titles_each_image_with_its_label():

@@ -26,6 +26,7 @@ from course_utils.regularization import (
     l1_penalty,
     l1_proximal_step_,
     l2_penalty,
+    layer_weight_growth,
     max_abs_weight,
     soft_threshold,
     sparsity,
@@ -471,6 +472,28 @@ def test_input_weight_norms_needs_a_linear_layer():
         input_weight_norms(nn.ReLU())
 
 
+def test_layer_weight_growth_per_layer_against_torch():
+    from course_utils.models import mlp
+
+    start = mlp([3, 4, 2], init="he_normal", generator=torch.Generator().manual_seed(0))
+    model = copy.deepcopy(start)
+    with torch.no_grad():
+        model[0].weight.mul_(2.0)
+    rows = layer_weight_growth(model, start)
+    assert len(rows) == 2
+    assert rows[0]["norm_ratio"] == pytest.approx(2.0)
+    assert rows[0]["max_end"] == pytest.approx(2 * start[0].weight.abs().max().item())
+    above = (model[0].weight.abs() > start[0].weight.abs().max()).float().mean().item()
+    assert rows[0]["share_above"] == pytest.approx(above)
+    assert rows[1] == {"norm_ratio": pytest.approx(1.0), "max_start": rows[1]["max_end"],
+                       "max_end": rows[1]["max_end"], "share_above": 0.0, "n": 8.0}
+
+
+def test_layer_weight_growth_rejects_different_architectures():
+    with pytest.raises(ValueError, match=r"must have the same linear layers, but got shapes"):
+        layer_weight_growth(nn.Linear(2, 3), nn.Linear(3, 2))
+
+
 # -------------------------------------------------------- the chapter's plots and explorer
 
 
@@ -496,6 +519,31 @@ def test_decay_toy_model_rejects_bad_arguments():
         decay_toy_model(0.1, "l3")
     with pytest.raises(ValueError, match=r"steps must be at least 1, but got 0"):
         decay_toy_model(0.1, "l2", steps=0)
+    with pytest.raises(ValueError, match=r"lr must be positive, but got 0"):
+        decay_toy_model(0.1, "l2", lr=0)
+
+
+def test_decay_toy_model_l2_is_sgd_weight_decay_and_l1_is_proximal():
+    from course_utils.models import mlp
+    from course_utils.training import fit
+    from course_utils.widgets import decay_toy_data, decay_toy_model
+
+    ours = decay_toy_model(0.05, "l2", steps=5)
+    oracle = mlp([2, 64, 64, 2], init="he_normal", generator=torch.Generator().manual_seed(0))
+    fit(oracle, decay_toy_data(), epochs=5, batch_size=100, lr=0.5, progress=False, eval_every=0,
+        eval_train=False, optimizer=lambda _p: torch.optim.SGD(decay_parameter_groups(oracle, 0.05), lr=0.5))
+    for a, b in zip(ours.parameters(), oracle.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    assert sparsity(decay_toy_model(0.05, "l1", steps=5), 0.0) > 0.5
+
+
+def test_decay_toy_val_data_is_fresh_and_fixed():
+    from course_utils.widgets import decay_toy_data, decay_toy_val_data
+
+    x_val, y_val = decay_toy_val_data()
+    assert x_val.shape == (1000, 2) and set(y_val.tolist()) == {0, 1}
+    assert torch.equal(x_val, decay_toy_val_data()[0])
+    assert not torch.equal(x_val[:100], decay_toy_data()[0])
 
 
 def test_decay_explorer_redraws_when_a_control_changes():
@@ -507,7 +555,8 @@ def test_decay_explorer_redraws_when_a_control_changes():
     first = explorer.last_result
     explorer.controls["penalty"].value = "none"
     assert explorer.last_result is not first
-    assert "none" in explorer.last_result.axes[0].get_title()
+    title = explorer.last_result.axes[0].get_title()
+    assert "none" in title and "validation" in title and "test" not in title
     plt.close("all")
 
 

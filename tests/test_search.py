@@ -18,7 +18,7 @@ import textwrap
 import time
 import warnings
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pytest
@@ -33,7 +33,6 @@ from course_utils.data import make_moons
 from course_utils.models import mlp
 from course_utils.training import fit
 
-matplotlib.use("Agg")
 pytestmark = pytest.mark.search
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -850,4 +849,4 @@ def test_search_figures_have_titles_and_labels():
         titled = [ax for ax in figure.axes if ax.get_title() or figure._suptitle is not None]
         assert titled, "every figure needs a title"
         assert any(ax.get_xlabel() for ax in figure.axes) or figure._supxlabel is not None
-        matplotlib.pyplot.close(figure)
+        plt.close(figure)

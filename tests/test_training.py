@@ -78,6 +78,9 @@ def test_eval_every_max_steps_and_no_train_eval(small):
     capped = fit(mlp([784, 16, 10]), train, epochs=10, batch_size=64, lr=0.1, progress=False,
                  max_steps=6, eval_every=0)
     assert len(capped.step_loss) == 6 and capped.epoch == [2]
+    early = fit(mlp([784, 16, 10]), train, epochs=10, batch_size=64, lr=0.1, progress=False,
+                eval_every=5, eval_at=(1, 2, 5))
+    assert early.epoch == [1, 2, 5, 10]
 
 
 def test_callback_stops_training(small):
@@ -129,6 +132,7 @@ def test_history_final_and_best():
         ({"weight_decay": -1.0}, "weight_decay must be non-negative, but got -1.0"),
         ({"optimizer": "lbfgs"}, "optimizer must be one of .* but got 'lbfgs'"),
         ({"eval_every": -1}, "eval_every must be non-negative, but got -1"),
+        ({"eval_at": (-1,)}, r"eval_at must hold epochs of at least 1, but got \(-1,\)"),
         ({"max_steps": 0}, "max_steps must be at least 1, but got 0"),
         ({"lr": float("nan")}, "lr must be positive, but got nan"),
     ],
@@ -169,3 +173,27 @@ def test_setup_notebook_sets_one_thread():
     assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="threads must be at least 1, but got 0"):
         setup_notebook(0, threads=0)
+
+
+def test_smoke_test_mode_takes_one_step_per_epoch_and_keeps_the_schedule(small, monkeypatch):
+    from course_utils.batched import fit_batched
+
+    train, val = small
+    options = {"val": val, "epochs": 6, "batch_size": 16, "lr": 0.1, "eval_every": 2}
+    full = fit(mlp([784, 8, 10]), train, progress=False, **options)
+    monkeypatch.setenv("COURSE_UTILS_SMOKE_TEST", "1")
+    smoke = fit(mlp([784, 8, 10]), train, progress=False, **options)
+    (batched,) = fit_batched([mlp([784, 8, 10])], train, **options)
+    assert len(full.step_loss) > 6 * 2
+    for history in (smoke, batched):
+        assert history.epoch == full.epoch == [2, 4, 6]
+        assert len(history.step_loss) == 6 and len(history.val_acc) == 3
+    capped = {"epochs": 100, "batch_size": 16, "lr": 0.1, "max_steps": 40, "eval_every": 0}
+    assert fit(mlp([784, 8, 10]), train, progress=False, **capped).epoch == [3]  # as the real run
+    (capped_batched,) = fit_batched([mlp([784, 8, 10])], train, **capped)
+    assert capped_batched.epoch == [3] and len(capped_batched.step_loss) == 3
+    monkeypatch.setenv("COURSE_UTILS_SMOKE_TEST", "0")
+    assert len(fit(mlp([784, 8, 10]), train, progress=False, **options).step_loss) == len(full.step_loss)
+    monkeypatch.setenv("COURSE_UTILS_SMOKE_TEST", "yes")
+    with pytest.raises(ValueError, match="COURSE_UTILS_SMOKE_TEST must be 0 or 1 .* but got 'yes'"):
+        fit(mlp([784, 8, 10]), train, progress=False, **options)

@@ -48,11 +48,15 @@ from course_utils.plotting.ensembles import (
 )
 from course_utils.plotting.initialization import (
     plot_depth_profiles,
+    plot_depth_sweep,
     plot_init_explorer,
     plot_layer_histograms,
     plot_loss_curves,
+    plot_lr_sweeps,
     plot_sigmoid_derivative,
     plot_unit_weights,
+    plot_weight_draws,
+    plot_width_sweep,
 )
 from course_utils.plotting.introduction import (
     plot_capacity_sweep,
@@ -63,9 +67,14 @@ from course_utils.plotting.introduction import (
 from course_utils.plotting.normalization import (
     plot_activation_drift,
     plot_batch_size_effect,
+    plot_drift_over_training,
     plot_gradient_agreement,
+    plot_gradient_spread,
     plot_grouped_bars,
+    plot_layer_drift,
+    plot_loss_along_gradient,
     plot_lr_sweep,
+    plot_probe_along_gradient,
     plot_running_average,
     plot_scale_grid,
     plot_sigmoid_linear_region,
@@ -74,6 +83,7 @@ from course_utils.plotting.search import (
     plot_best_found,
     plot_budget_bars,
     plot_cv_scores,
+    plot_cv_stability,
     plot_decade_shares,
     plot_grid_vs_random,
     plot_halving,
@@ -134,8 +144,9 @@ __all__ = [
     # 00
     "plot_capacity_sweep", "plot_class_counts", "plot_digits", "plot_seed_spread",
     # 01
-    "plot_depth_profiles", "plot_init_explorer", "plot_layer_histograms", "plot_loss_curves",
-    "plot_sigmoid_derivative", "plot_unit_weights",
+    "plot_depth_profiles", "plot_depth_sweep", "plot_init_explorer", "plot_layer_histograms",
+    "plot_loss_curves", "plot_lr_sweeps", "plot_sigmoid_derivative", "plot_unit_weights",
+    "plot_weight_draws", "plot_width_sweep",
     # 02
     "plot_input_weight_maps", "plot_lambda_sweep", "plot_weight_histograms",
     "plot_weight_norm_curves",
@@ -148,11 +159,13 @@ __all__ = [
     "plot_eval_pitfall", "plot_mask_average", "plot_mc_dropout", "plot_regularizer_comparison",
     "plot_unit_ablation",
     # 05
-    "plot_activation_drift", "plot_batch_size_effect", "plot_gradient_agreement",
-    "plot_grouped_bars", "plot_lr_sweep", "plot_running_average", "plot_scale_grid",
-    "plot_sigmoid_linear_region",
+    "plot_activation_drift", "plot_batch_size_effect", "plot_drift_over_training",
+    "plot_gradient_agreement", "plot_probe_along_gradient",
+    "plot_gradient_spread", "plot_grouped_bars", "plot_layer_drift", "plot_loss_along_gradient",
+    "plot_lr_sweep", "plot_running_average", "plot_scale_grid", "plot_sigmoid_linear_region",
     # 06
-    "plot_best_found", "plot_budget_bars", "plot_cv_scores", "plot_decade_shares",
+    "plot_best_found", "plot_budget_bars", "plot_cv_scores", "plot_cv_stability",
+    "plot_decade_shares",
     "plot_grid_vs_random", "plot_halving", "plot_optimism", "plot_score_vs_hyperparameter",
     "plot_search_coverage", "plot_search_scatter", "plot_study_trials", "plot_top_curves",
 ]

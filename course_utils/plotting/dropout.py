@@ -70,14 +70,15 @@ def plot_dropout_masks(
 ) -> Figure:
     """Row 1: a digit and the digit under several keep masks; row 2: a hidden layer's
     activations (units laid out on a square grid) under as many masks. Dropped units are
-    shown in red-orange."""
+    shown in red-orange; each row has a colour bar (pixel value, activation)."""
     n = len(digit_masks)
-    fig, axes = plt.subplots(2, n + 1, figsize=(1.45 * (n + 1), 3.7))
+    fig, axes = plt.subplots(2, n + 1, figsize=(1.5 * (n + 1) + 0.9, 3.9), layout="constrained")
     cmap = mpl.colormaps["gray_r"].with_extremes(bad="white")
     hidden_max = float(hidden.max()) or 1.0
-    rows = [(digit.reshape(28, 28), digit_masks.reshape(n, 28, 28), 1.0, "digit"),
-            (torch.as_tensor(_hidden_grid(hidden)), None, hidden_max, "hidden layer")]
-    for row, (image, masks, vmax, name) in enumerate(rows):
+    rows = [(digit.reshape(28, 28), digit_masks.reshape(n, 28, 28), 1.0, "digit", "pixel value"),
+            (torch.as_tensor(_hidden_grid(hidden)), None, hidden_max, "hidden layer",
+             "activation\n(ReLU output)")]
+    for row, (image, masks, vmax, name, quantity) in enumerate(rows):
         for col, ax in enumerate(axes[row]):
             ax.set_xticks([])
             ax.set_yticks([])
@@ -90,14 +91,16 @@ def plot_dropout_masks(
                 masks_here = torch.ones_like(image)
             shown = np.where(masks_here.numpy() > 0, image.numpy(), 0.0)
             shown[np.isnan(image.numpy())] = np.nan
-            ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
+            drawn = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
             dropped = np.ma.masked_where(masks_here.numpy() != 0, np.ones(shown.shape))
             if row == 1:  # hidden units: mark every dropped unit
                 ax.imshow(dropped, cmap=mpl.colors.ListedColormap([DROPPED_COLOR]), alpha=0.55)
             ax.set_title(f"{name}" if col == 0 else f"mask {col}", fontsize=9)
+        bar = fig.colorbar(drawn, ax=list(axes[row]), fraction=0.025, pad=0.02)
+        bar.set_label(quantity, fontsize=8)
+        bar.ax.tick_params(labelsize=7)
     fig.suptitle(f"Dropout with p = {p}: a new random mask on every forward pass "
                  "(red-orange = dropped hidden unit)", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -136,8 +139,9 @@ def plot_dropout_rate_sweep(
     held_out: str = "test",
     what: Spread = "sd",
 ) -> Figure:
-    """Final train (solid) and held-out (``held_out``: "test" dotted, "validation" dashed)
-    accuracy against the drop probability p, in dropout's colour; accuracy from 0.
+    """Final train (filled markers) and held-out (``held_out``; hollow markers) accuracy
+    against the drop probability p, in dropout's colour; accuracy from 0. The points are
+    not connected and the x ticks are the trained rates: nothing is claimed between them.
 
     Each entry of ``train_acc`` / ``test_acc`` is one number (one run) or the values of
     several seeds: then the mean is drawn with error bars (``what``: sample sd or 95 % t
@@ -157,10 +161,11 @@ def plot_dropout_rate_sweep(
         if runs and min(len(r) for r in runs) >= 2:
             summaries = [summarize_values(r) for r in runs]
             errorbars(ax, x, summaries, what=what, label=name,
-                      method=replace(method, label=name), split=line_split)
+                      method=replace(method, label=name), split=line_split, linestyle="none")
         else:
             ax.plot(x, [float(r.mean()) for r in runs],
-                    **{**line_kwargs(method, split=line_split), "label": f"{name} (1 run)"})
+                    **{**line_kwargs(method, split=line_split), "label": f"{name} (1 run)",
+                       "linestyle": "none"})
     bad = [p for p, d in zip(ps, diverged, strict=True) if d]
     if bad:
         ax.plot(bad, [0.03] * len(bad), "x", color="k", markersize=9,
@@ -169,7 +174,9 @@ def plot_dropout_rate_sweep(
         ax.axvline(chosen, color=method.color, linestyle=":", linewidth=1.2,
                    label=f"chosen on {held_out}: p = {chosen:g}")
     ax.axhline(0.1, **REFERENCE, label="chance (10 classes)")
-    ax.set(xlabel="drop probability p", ylabel="final accuracy", title=title, ylim=(0, 1.05))
+    ax.set(xlabel="drop probability p (only the rates marked on the axis were trained)",
+           ylabel="final accuracy", title=title, ylim=(0, 1.05))
+    ax.set_xticks(ps)
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
@@ -278,7 +285,7 @@ def plot_regularizer_comparison(
 
 def plot_dropout_explorer(result: Mapping[str, object]) -> Figure:
     """The chapter 04 explorer: a digit under four masks and the quick run's train (solid)
-    and test (hatched) accuracy, in dropout's colour (grey for p = 0)."""
+    and validation (hatched) accuracy, in dropout's colour (grey for p = 0)."""
     masks = torch.as_tensor(result["digit_masks"])
     digit = torch.as_tensor(result["digit"]).reshape(28, 28)
     fig, axes = plt.subplots(1, len(masks) + 1, figsize=(8.5, 2.4),
@@ -288,16 +295,16 @@ def plot_dropout_explorer(result: Mapping[str, object]) -> Figure:
         ax.axis("off")
     axes[0].set_title("one digit, 4 masks", fontsize=9, loc="left")
     bars = axes[-1]
-    values = [result["train_acc"], result["test_acc"]]
+    values = [result["train_acc"], result["val_acc"]]
     color = style("dropout" if result["p"] else "no dropout").color
-    for i, split in enumerate(("train", "test")):
+    for i, split in enumerate(("train", "validation")):
         bars.bar(i, values[i], color=color, alpha=0.85 if split == "train" else 0.4,
                  hatch=SPLITS[split].hatch, edgecolor="k", linewidth=0.6)
         bars.text(i, values[i] + 0.02, f"{values[i]:.1%}", ha="center", fontsize=9)
-    bars.set_xticks([0, 1], ["train", "test"])
+    bars.set_xticks([0, 1], ["train", "validation"])
     decay = f", weight decay {result['weight_decay']:g}" if result.get("weight_decay") else ""
     bars.set(ylim=(0, 1.15), ylabel="accuracy", title="after training")
-    fig.suptitle(f"Dropout p = {result['p']}{decay}: train - test gap "
+    fig.suptitle(f"Dropout p = {result['p']}{decay}: train - validation gap "
                  f"{values[0] - values[1]:+.1%}", fontsize=11)
     fig.tight_layout()
     return fig

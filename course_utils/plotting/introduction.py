@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
+from typing import Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -31,7 +32,6 @@ from course_utils.plotting.shared import (
     SPLITS,
     MethodStyle,
     SummaryLike,
-    band,
     errorbars,
     other_style,
     split_of,
@@ -153,7 +153,7 @@ def plot_seed_spread(
         right.set_xlim(-0.4, 0.6)
         right.set(ylabel="difference (points)" if scale == 100 else "difference",
                   title="per-seed difference")
-        right.legend(fontsize=8, loc="best")
+        right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # off the zero line
     fig.suptitle(title or f"{lengths[0]} seeds per recipe")
     fig.tight_layout()
     return fig
@@ -167,39 +167,65 @@ def plot_capacity_sweep(
     title: str = "",
     scale: float = 100.0,
     chance: float | None = 0.1,
+    chance_label: str = "chance",
+    what: Literal["sd", "ci"] = "sd",
+    held_out: str = "test",
+    notes: Mapping[int, str] | None = None,
 ) -> Figure:
-    """Training and test accuracy against the number of hidden units (log axis).
+    """Training and held-out accuracy against the number of hidden units (log axis).
 
-    Each point is the mean ± sd over seeds of one width (a :class:`course_utils.stats.Summary`
-    per width, e.g. from ``summarize``), so the underfitting end (both low and close) and the
-    overfitting end (training accuracy at 100 %, a large gap to test) are in one picture.
+    Each point is the mean over seeds of one width (a :class:`course_utils.stats.Summary`
+    per width, e.g. from ``summarize``) with its spread as an error bar (``what``: ``"sd"``
+    or the ``"ci"`` of the mean); thin lines join the measured widths only, with a marker
+    at each, so the underfitting end (both low and close) and the overfitting end
+    (training accuracy at 100 %, a large gap to held-out data) are in one picture.
 
     Args:
         widths: hidden units of each network, increasing.
         train: one summary of the training accuracy (in [0, 1]) per width.
-        test: one summary of the test accuracy per width.
+        test: one summary of the held-out accuracy per width.
         title: the figure's title.
         scale: factor for the accuracies on the axis (100: percent).
-        chance: accuracy of guessing, drawn as a reference line (None: no line).
+        chance: a floor drawn as a reference line (None: no line), e.g. the share of the
+            most frequent class, which a network that always predicts one class reaches.
+        chance_label: the floor's legend text (its value is appended).
+        what: the error bars: ``"sd"`` (spread over seeds) or ``"ci"`` (95 % t interval).
+        held_out: the name of the held-out split (``"test"`` or ``"validation"``).
+        notes: width -> a short text written beside that width's training point (e.g.
+            ``"still improving"`` for a width whose budget was not enough).
 
     Raises:
-        ValueError: ``widths``, ``train`` and ``test`` of different lengths.
+        ValueError: ``widths``, ``train`` and ``test`` of different lengths, widths not
+            positive and increasing, an unknown ``what``, or a note for an unmeasured width.
     """
     if not len(widths) == len(train) == len(test):
         raise ValueError(f"widths, train and test must have the same length, but got "
                          f"{len(widths)}, {len(train)} and {len(test)}")
+    steps = np.diff(np.asarray(widths, dtype=float))
+    if any(w <= 0 for w in widths) or np.any(steps <= 0):
+        raise ValueError(f"widths must be positive and increasing, but got {list(widths)}")
+    if what not in ("sd", "ci"):
+        raise ValueError(f"what must be 'sd' or 'ci', but got {what!r}")
+    notes = dict(notes or {})
+    if not set(notes) <= set(widths):
+        raise ValueError(f"notes must name measured widths {list(widths)}, but got {sorted(notes)}")
+    split = split_of(held_out) or "test"
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     if chance is not None:
-        ax.axhline(chance * scale, **REFERENCE, label=f"chance ({chance * scale:g} %)")
-    for split, summaries in (("train", train), ("test", test)):
-        band(ax, widths, [_scaled(s, scale) for s in summaries], what="sd", method=SPLITS[split],
-             label=split, split=split)
+        ax.axhline(chance * scale, **REFERENCE, label=f"{chance_label} ({chance * scale:.1f} %)")
+    for name, summaries in (("train", train), (held_out, test)):
+        part = "train" if name == "train" else split
+        errorbars(ax, list(widths), [_scaled(s, scale) for s in summaries], what=what,
+                  method=SPLITS[part], label=name, split=part)
+    for width, text in notes.items():
+        ax.annotate(text, (width, train[list(widths).index(width)].mean * scale), xytext=(8, 4),
+                    textcoords="offset points", fontsize=8, color="0.3")
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(widths), [str(w) for w in widths])
-    ax.set_ylim(0, 102)
-    ax.set(xlabel="hidden units (one hidden layer, log scale)", ylabel="accuracy (%)",
-           title=title or "Accuracy against width")
-    ax.legend()
+    ax.set_ylim(0, 105)
+    ax.set(xlabel="hidden units w (784-w-10, log scale; lines join measured widths)",
+           ylabel="accuracy (%)", title=title or "Accuracy against width")
+    ax.legend(fontsize=8, loc="center right")
     return fig
 
 

@@ -4,11 +4,16 @@
 figure                                                 function
 =====================================================  ==================================
 drift of a sigmoid's input during training             :func:`plot_activation_drift`
+drift of every layer's inputs, relative to their width :func:`plot_layer_drift`
+the same drift against the training step, per layer    :func:`plot_drift_over_training`
 the sigmoid's near-linear band and where inputs fall   :func:`plot_sigmoid_linear_region`
 running estimates of a batch statistic                 :func:`plot_running_average`
 hand-derived vs numerical gradients                    :func:`plot_gradient_agreement`
 training curves from many initial weight scales        :func:`plot_scale_grid`
 accuracy after a budget against the learning rate      :func:`plot_lr_sweep`
+the loss after one gradient step of each size          :func:`plot_loss_along_gradient`
+loss and gradient change against the distance moved    :func:`plot_probe_along_gradient`
+gradient size per layer (vanishing gradients)          :func:`plot_gradient_spread`
 grouped bars with error bars (placement, calibration)  :func:`plot_grouped_bars`
 batch size: accuracy and noise of BN's statistics      :func:`plot_batch_size_effect`
 =====================================================  ==================================
@@ -29,7 +34,9 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from torch import Tensor
 
 from course_utils.plotting.shared import (
@@ -48,6 +55,26 @@ if TYPE_CHECKING:
     from course_utils.training import History
 
 _PREFER = ("normalization",)
+
+
+def _plain_ticks(ax: Axes, axis: str = "y", values: Sequence[float] | None = None) -> None:
+    """Readable numbers (0.1, 3, 30) instead of powers of ten on a log axis; with
+    ``values``, a major tick at each of them."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if values is not None:
+        target.set_major_locator(FixedLocator(list(values)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _layer_ticks(ax: Axes, n_layers: int, *, output: bool = False) -> np.ndarray:
+    """x positions 1..L labelled by layer number (the last one "L (output)")."""
+    layers = np.arange(1, n_layers + 1)
+    labels = [str(i) for i in layers]
+    if output:
+        labels[-1] += "\n(output)"
+    ax.set_xticks(layers, labels)
+    return layers
 
 
 def plot_activation_drift(
@@ -86,31 +113,39 @@ def plot_activation_drift(
 
 
 def plot_sigmoid_linear_region(samples: Mapping[str, Tensor], *, threshold: float) -> Figure:
-    """Left: the sigmoid, its tangent at 0 and the near-linear band; right: histograms of
-    where some layer inputs (``samples``, name -> values, in shades of batch norm's colour)
-    fall.
+    """Left: the sigmoid, its tangent at 0 and the near-linear band; then one histogram per
+    entry of ``samples`` (name -> values, in shades of batch norm's colour), side by side on
+    shared axes, each with the band shaded and, in its title, the share of values inside.
 
     ``threshold`` is the half-width of the band in which the sigmoid stays close to its
     tangent line :math:`1/2 + z/4`.
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3), sharex=True)
+    panels = len(samples) + 1
+    fig, axes = plt.subplots(1, panels, figsize=(3.4 * panels + 0.6, 3.4), sharex=True)
+    left, histograms = axes[0], axes[1:]
     z = np.linspace(-6, 6, 400)
     left.plot(z, 1 / (1 + np.exp(-z)), color="k", label=r"$\sigma(z)$")
     left.plot(z, np.clip(0.5 + z / 4, -0.2, 1.2), **REFERENCE, label="tangent $1/2 + z/4$")
-    for ax in (left, right):
-        ax.axvspan(-threshold, threshold, color="0.5", alpha=0.15, label="near-linear band")
+    for ax in axes:
+        ax.axvspan(-threshold, threshold, color="0.5", alpha=0.15,
+                   label=f"near-linear band |z| < {threshold:.2f}")
     left.set(xlabel="z", ylabel="output", title="The sigmoid is almost linear near 0",
              ylim=(-0.2, 1.2))
-    left.legend(loc="upper left")
+    left.legend(loc="center right", fontsize=8)
     bins = np.linspace(-6, 6, 61)
     styles = series_styles(samples, prefer=_PREFER, default="batch norm")
-    for name, data in samples.items():
-        values = np.clip(np.asarray(data, dtype=float).ravel(), -6, 6)
-        right.hist(values, bins=bins, density=True, alpha=0.55, color=styles[name].color,
-                   label=name)
-    right.set(xlabel="sigmoid input z (clipped to [-6, 6])", ylabel="density",
-              title="Where the inputs of a sigmoid layer fall")
-    right.legend(fontsize=8, loc="upper left")
+    for ax, (name, data) in zip(histograms, samples.items(), strict=True):
+        values = np.asarray(data, dtype=float).ravel()
+        inside = float(np.mean(np.abs(values) < threshold))
+        ax.hist(np.clip(values, -6, 6), bins=bins, density=True, color=styles[name].color,
+                alpha=0.85)
+        ax.set(xlabel="sigmoid input z (clipped to [-6, 6])",
+               title=f"{name}:\n{inside:.1%} inside the band")
+    histograms[0].set_ylabel("density")
+    top = max(ax.get_ylim()[1] for ax in histograms)
+    for ax in histograms:
+        ax.set_ylim(0, top)
+    fig.suptitle("How much of a sigmoid layer's input falls where the sigmoid is nearly linear")
     fig.tight_layout()
     return fig
 
@@ -170,9 +205,11 @@ def plot_scale_grid(
     *,
     metric: str = "train_acc",
     ncols: int = 4,
+    title: str | None = None,
 ) -> Figure:
     """Grid of training curves, one panel per initial weight scale (shared axes): with BN
-    (batch norm's blue) and without (grey), as in *Deep Learning from Scratch* Figure 6-19."""
+    (batch norm's blue) and without (grey), as in *Deep Learning from Scratch* Figure 6-19;
+    ``title`` replaces the default "Training accuracy from N initial weight scales"."""
     nrows = -(-len(scales) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 1.9 * nrows + 0.5),
                              sharex=True, sharey=True, squeeze=False)
@@ -191,7 +228,7 @@ def plot_scale_grid(
     for ax in axes[:, 0]:
         ax.set_ylabel(metric.replace("_acc", " accuracy").replace("val", "validation"))
     axes.flat[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Training accuracy from {len(scales)} initial weight scales")
+    fig.suptitle(title or f"Training accuracy from {len(scales)} initial weight scales")
     fig.tight_layout()
     return fig
 
@@ -212,6 +249,7 @@ def plot_lr_sweep(
         ax.plot(lrs, values, **line_kwargs(styles[name]))
     ax.axhline(chance, **REFERENCE, label="chance")
     ax.set_xscale("log")
+    _plain_ticks(ax, "x", lrs)
     ax.set(xlabel="learning rate (log scale)", ylabel=ylabel, title=title, ylim=(0, 1))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
@@ -293,9 +331,252 @@ def plot_batch_size_effect(
     right.plot(sizes, 1 / np.sqrt(sizes), **REFERENCE, label=r"$1/\sqrt{B}$")
     right.set_xscale("log", base=2)
     right.set_yscale("log")
+    _plain_ticks(right, "y", [0.05, 0.1, 0.2, 0.5, 1.0, 2.0])
+    low = min(min(noise["mean_noise"]), min(noise["var_noise"]), float(1 / np.sqrt(sizes.max())))
+    high = max(max(noise["mean_noise"]), max(noise["var_noise"]), float(1 / np.sqrt(sizes.min())))
+    right.set_ylim(low / 1.2, high * 1.2)
     right.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
     right.set(xlabel="batch size B", ylabel="rms error of the batch statistic",
               title="How noisy BN's statistics are")
     right.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _per_seed(values: np.ndarray | Sequence, name: str, dims: int) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim == dims - 1:
+        array = array[None]
+    if array.ndim != dims or array.shape[0] == 0:
+        raise ValueError(f"{name} must be an array of {dims} dimensions (seeds first), but got "
+                         f"shape {array.shape}")
+    return array
+
+
+def _means_with_spread(ax: Axes, x: np.ndarray, runs: np.ndarray, method, label: str) -> None:
+    """Markers joined by a line; mean ± sd error bars when there are several runs."""
+    if len(runs) < 2:
+        ax.plot(x, runs[0], **{**line_kwargs(method), "label": f"{label} (1 run)"})
+        return
+    errorbars(ax, x, summarize_runs(runs), what="sd", method=method, label=label)
+
+
+def plot_layer_drift(
+    drift: Mapping[str, np.ndarray | Tensor],
+    *,
+    every: int,
+    title: str = "How far each layer's inputs move while the network learns",
+) -> Figure:
+    """The drift of every layer's inputs (from
+    :func:`course_utils.normalization.track_unit_drift`), averaged over training, against
+    the layer: one line per network in its normalization's colour, mean ± sd over seeds, on
+    a log axis (drift 1 = a unit's input distribution moved by its own width).
+
+    Args:
+        drift: name -> ``(seeds, chunks, layers)`` drift per chunk of ``every`` steps.
+        every: steps per chunk (for the axis label).
+        title: the figure's title.
+
+    Raises:
+        ValueError: a drift array that is not three-dimensional.
+    """
+    fig, ax = plt.subplots(figsize=(8.4, 3.6))
+    styles = series_styles(drift, prefer=_PREFER)
+    for name, values in drift.items():
+        runs = _per_seed(values, "drift", 3).mean(axis=1)  # (seeds, layers)
+        layers = _layer_ticks(ax, runs.shape[1])
+        _means_with_spread(ax, layers, runs, styles[name], name)
+    ax.set_yscale("log")
+    _plain_ticks(ax, "y")
+    ax.set(xlabel="hidden layer (its activation's input)",
+           ylabel=f"drift per {every} steps\n(in units of the input's spread)", title=title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_along_gradient(
+    step_sizes: Sequence[float],
+    losses: Mapping[str, np.ndarray | Sequence[Sequence[float]]],
+    *,
+    title: str = "The loss after one gradient step of each size",
+) -> Figure:
+    """Loss after a step of size :math:`\\eta` along the gradient, divided by the loss
+    before it, against :math:`\\eta` (both log axes), mean ± sd over seeds, one line per
+    network (from :func:`course_utils.normalization.loss_along_gradient`). Below the
+    dash-dotted line at 1 the step helped; where a curve turns up, steps overshoot.
+
+    Args:
+        step_sizes: the step sizes, the first one 0 (the loss before the step).
+        losses: name -> ``(seeds, len(step_sizes))`` losses.
+        title: the figure's title.
+
+    Raises:
+        ValueError: ``step_sizes`` does not start with 0, or a losses array of another shape.
+    """
+    sizes = np.asarray(step_sizes, dtype=float)
+    if len(sizes) < 2 or sizes[0] != 0:
+        raise ValueError(f"step_sizes must start with 0 (the current loss) and hold more, but got "
+                         f"{list(step_sizes)}")
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    styles = series_styles(losses, prefer=_PREFER)
+    for name, values in losses.items():
+        runs = _per_seed(values, "losses", 2)
+        if runs.shape[1] != len(sizes):
+            raise ValueError(f"losses must have one column per step size ({len(sizes)}), but "
+                             f"{name!r} has {runs.shape[1]}")
+        _means_with_spread(ax, sizes[1:], runs[:, 1:] / runs[:, :1], styles[name], name)
+    ax.axhline(1.0, **REFERENCE, label="loss before the step")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_ticks(ax, "x", sizes[1:])
+    _plain_ticks(ax, "y", [0.3, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+    ax.set(xlabel="step size η (log scale)", ylabel="loss after the step / loss before",
+           title=title)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_gradient_spread(
+    panels: Mapping[str, Mapping[str, np.ndarray | Sequence[float]]],
+    *,
+    title: str = "How large each layer's weight gradient is",
+) -> Figure:
+    """Std of :math:`\\partial\\mathcal L/\\partial W` against the layer (log axis), one
+    panel per condition (e.g. "at initialization", "after training"), one line per network
+    in its normalization's colour, mean ± sd over seeds when given several; the panels
+    share their axes. A line that falls towards layer 1 shows vanishing gradients.
+
+    Args:
+        panels: panel title -> {network name -> per-layer values, ``(layers,)`` or
+            ``(seeds, layers)``}, from :func:`course_utils.normalization.weight_gradient_std`.
+        title: the figure's title.
+
+    Raises:
+        ValueError: no panels, or a values array of more than two dimensions.
+    """
+    if not panels:
+        raise ValueError("panels must hold at least one panel, but got none")
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1.8, 3.6),
+                             sharey=True, squeeze=False)
+    for ax, (panel, series) in zip(axes[0], panels.items(), strict=True):
+        styles = series_styles(series, prefer=_PREFER)
+        for name, values in series.items():
+            runs = _per_seed(values, "values", 2)
+            layers = _layer_ticks(ax, runs.shape[1], output=True)
+            _means_with_spread(ax, layers, runs, styles[name], name)
+        ax.set_yscale("log")
+        _plain_ticks(ax, "y")
+        ax.set(xlabel="linear layer", title=panel)
+    axes[0][0].set_ylabel("std of dL/dW (log scale)")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+_LAYER_LINES = ("-", "--", ":", "-.")
+
+
+def plot_drift_over_training(
+    drift: Mapping[str, np.ndarray | Tensor],
+    *,
+    every: int,
+    title: str = "How far each layer's inputs move, step by step",
+) -> Figure:
+    """The drift of every layer's inputs (from
+    :func:`course_utils.normalization.track_unit_drift`) against the training step: one
+    panel per network (in its normalization's colour), one line per layer (layer 1 solid,
+    2 dashed, 3 dotted, ...), the mean over seeds, each point at the end of its chunk of
+    ``every`` steps; the panels share their log y axis, so early and late training and the
+    networks can be compared at a glance (the line styles are named beside the last panel).
+
+    Args:
+        drift: name -> ``(seeds, chunks, layers)`` drift per chunk of ``every`` steps.
+        every: steps per chunk.
+        title: the figure's title.
+
+    Raises:
+        ValueError: no networks, a drift array that is not three-dimensional, or a
+            non-positive ``every``.
+    """
+    if not drift:
+        raise ValueError("drift must hold at least one network, but got none")
+    if every < 1:
+        raise ValueError(f"every must be a positive number of steps, but got {every}")
+    runs = {name: _per_seed(values, "drift", 3) for name, values in drift.items()}
+    styles = series_styles(runs, prefer=_PREFER)
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.3 * len(runs) + 0.8, 3.4), sharey=True,
+                             squeeze=False)
+    for ax, (name, values) in zip(axes[0], runs.items(), strict=True):
+        steps = every * np.arange(1, values.shape[1] + 1)
+        for layer in range(values.shape[2]):
+            ax.plot(steps, values[:, :, layer].mean(axis=0), color=styles[name].color,
+                    linestyle=_LAYER_LINES[layer % len(_LAYER_LINES)], marker=styles[name].marker,
+                    markersize=3, label=f"layer {layer + 1}")
+        ax.set_yscale("log")
+        _plain_ticks(ax, "y")
+        n = values.shape[0]
+        ax.set(xlabel="training step", title=f"{name}\n(mean of {n} seed{'s' if n > 1 else ''})")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[0][0].set_ylabel(f"drift per {every} steps\n(in units of the layer's spread)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_probe_along_gradient(
+    probes: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
+    *,
+    title: str = "One gradient step, measured against the distance it moves the weights",
+) -> Figure:
+    """Two panels against the distance :math:`\\lVert\\eta g\\rVert` a gradient step moves
+    the parameters (log axes), from
+    :func:`course_utils.normalization.probe_along_gradient`: left, the loss after the step
+    divided by the loss before it (below the dash-dotted line at 1 the step helped); right,
+    how fast the gradient changes along the step, :math:`\\lVert\\nabla\\mathcal L(\\theta
+    - \\eta g) - g\\rVert / \\lVert\\eta g\\rVert` (the effective
+    :math:`\\beta`-smoothness). One thin line per seed in its network's colour: seeds
+    move different distances for the same :math:`\\eta`, so they are not averaged. The
+    left panel shows ratios from 0.3 to 30 (steeper curves leave it).
+
+    Args:
+        probes: name -> one probe per seed, each with ``distance``, ``loss`` and
+            ``gradient_change`` lists (the first entry for :math:`\\eta = 0`).
+        title: the figure's title.
+
+    Raises:
+        ValueError: no networks, a network with no probes, or a probe whose first
+            distance is not 0 or whose lists differ in length.
+    """
+    if not probes or any(len(runs) == 0 for runs in probes.values()):
+        raise ValueError("probes must hold at least one network with at least one probe each")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.4, 3.8))
+    styles = series_styles(probes, prefer=_PREFER)
+    for name, runs in probes.items():
+        for i, probe in enumerate(runs):
+            distance = np.asarray(probe["distance"], dtype=float)
+            loss = np.asarray(probe["loss"], dtype=float)
+            change = np.asarray(probe["gradient_change"], dtype=float)
+            if distance[0] != 0 or not len(distance) == len(loss) == len(change) > 1:
+                raise ValueError(f"each probe must start at distance 0 and hold lists of one "
+                                 f"length, but {name!r} probe {i} does not")
+            label = f"{name} ({len(runs)} seeds, one line each)" if i == 0 else None
+            kwargs = {"color": styles[name].color, "linewidth": 0.9, "alpha": 0.7, "label": label}
+            left.plot(distance[1:], loss[1:] / loss[0], **kwargs)
+            right.plot(distance[1:], change[1:], **kwargs)
+    left.axhline(1.0, **REFERENCE, label="loss before the step")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _plain_ticks(ax, "x")
+        _plain_ticks(ax, "y")
+        ax.set_xlabel("distance moved, ‖η g‖ (log scale)")
+    left.set_ylim(0.3, 30)  # the interesting part is near 1; steeper curves leave the panel
+    left.set(ylabel="loss after the step / loss before", title="loss along the gradient")
+    right.set(ylabel="‖∇L(θ − ηg) − g‖ / ‖ηg‖", title="how fast the gradient changes")
+    left.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -6,13 +6,15 @@ figure                                                 function
 validation score against one hyperparameter            :func:`plot_score_vs_hyperparameter`
 trials of a search: score per hyperparameter, plane    :func:`plot_search_scatter`
 small multiples of validation curves                   :func:`plot_top_curves`
-optimism of picking on the test set vs validation      :func:`plot_optimism`
+optimism of picking on the test set vs validation      :func:`plot_optimism` (and the
+                                                       picks' fresh accuracy)
 share of samples per decade (uniform vs log)           :func:`plot_decade_shares`
 best score each search found, per repetition           :func:`plot_best_found`
 grid vs random layouts (Bergstra & Bengio)             :func:`plot_grid_vs_random`
 successive halving on recorded curves                  :func:`plot_halving`
 epochs spent by each search strategy                   :func:`plot_budget_bars`
 k-fold scores and which configuration wins             :func:`plot_cv_scores`
+single split vs k-fold over draws of little data       :func:`plot_cv_stability`
 every trial of a study by state                        :func:`plot_study_trials`
 the explorer's grid vs random coverage                 :func:`plot_search_coverage`
 =====================================================  ==================================
@@ -29,6 +31,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -64,13 +67,21 @@ def plot_score_vs_hyperparameter(
     ylabel: str = "validation accuracy",
     chance: float | None = 0.1,
 ) -> Figure:
-    """Scores of a few runs against one hyperparameter (log axis), joined by a line in the
-    style of the split the scores are measured on (``ylabel``: validation dashed)."""
+    """Scores of a few runs against one hyperparameter (log axis): one marker per tested
+    value, in the marker of the split the scores are measured on (``ylabel``), and no line
+    between them (nothing was measured in between).
+
+    Raises:
+        ValueError: ``values`` and ``scores`` differ in length, or no values.
+    """
+    if len(values) == 0 or len(values) != len(scores):
+        raise ValueError(f"values and scores must be non-empty and of one length, but got "
+                         f"{len(values)} values and {len(scores)} scores")
     fig, ax = plt.subplots(figsize=(6.0, 3.3))
-    order = np.argsort(values)
     split = "test" if "test" in ylabel else "train" if "train" in ylabel else "validation"
-    ax.plot(np.asarray(values)[order], np.asarray(scores)[order],
-            **{**line_kwargs(SPLITS[split], split=split), "label": ylabel})
+    ax.plot(np.asarray(values), np.asarray(scores),
+            **{**line_kwargs(SPLITS[split], split=split), "linestyle": "none", "markersize": 7,
+               "label": f"{ylabel}, one run per value"})
     for value, score in zip(values, scores, strict=True):
         ax.annotate(f"{score:.0%}", (value, score), textcoords="offset points", xytext=(0, 6),
                     ha="center", fontsize=8)
@@ -166,24 +177,59 @@ def plot_optimism(
     optimism: Mapping[str, Sequence[float]],
     *,
     title: str = "Reported test accuracy minus accuracy on fresh data",
+    fresh: Mapping[str, Sequence[float]] | None = None,
+    marks: Mapping[str, float] | None = None,
 ) -> Figure:
     """Histograms of ``reported - fresh`` accuracy (in points) for several ways of picking
     a model (chosen on the test set vermillion, on validation green), with each mean
-    marked."""
-    fig, ax = plt.subplots(figsize=(6.6, 3.5))
-    all_values = np.concatenate([100 * np.asarray(v, dtype=float) for v in optimism.values()])
-    bins = np.linspace(all_values.min(), all_values.max(), 31)
+    marked.
+
+    With ``fresh`` (the same names -> the picked model's accuracy on fresh data, per draw),
+    a second panel shows those accuracies in percent, so that how good the *pick* is can be
+    told apart from how honest its *report* is; ``marks`` draws labelled vertical lines
+    there (e.g. one fixed model's fresh accuracy).
+
+    Raises:
+        ValueError: ``fresh`` names a way of picking that ``optimism`` does not have.
+    """
+    if fresh is not None and set(fresh) - set(optimism):
+        raise ValueError(f"fresh must use the names of optimism {sorted(optimism)}, but got "
+                         f"{sorted(fresh)}")
+    panels = 1 if fresh is None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(6.6 * panels, 3.5), squeeze=False)
+    ax = axes[0, 0]
     styles = series_styles(optimism, prefer=_PREFER)
-    for name, values in optimism.items():
-        points = 100 * np.asarray(values, dtype=float)
-        color = styles[name].color
-        ax.hist(points, bins=bins, alpha=0.5, color=color,
-                label=f"{name}: mean {points.mean():+.1f}")
-        ax.axvline(points.mean(), color=color, linewidth=2)
+    _histograms(ax, {k: 100 * np.asarray(v, dtype=float) for k, v in optimism.items()}, styles,
+                signed=True)
     ax.axvline(0, color="k", linewidth=0.8, linestyle=":")
-    ax.set(xlabel="optimism (percentage points)", ylabel="draws", title=title)
-    ax.legend(fontsize=8)
+    ax.set(xlabel="optimism = reported - fresh (percentage points)", ylabel="draws",
+           title=title if fresh is None else "how far the report is from the truth")
+    ax.legend(fontsize=8, loc="upper left")
+    if fresh is not None:
+        right = axes[0, 1]
+        _histograms(right, {k: 100 * np.asarray(v, dtype=float) for k, v in fresh.items()},
+                    styles, signed=False)
+        for i, (label, value) in enumerate((marks or {}).items()):
+            right.axvline(100 * value, color="k", linewidth=1.2, linestyle=("--", ":", "-.")[i % 3],
+                          label=f"{label}: {100 * value:.1f}")
+        right.set(xlabel="accuracy of the picked network on fresh data (%)", ylabel="draws",
+                  title="how good the pick is")
+        right.legend(fontsize=8, loc="upper left")
+        fig.suptitle(title)
+        fig.tight_layout()
     return fig
+
+
+def _histograms(ax: Axes, values: Mapping[str, np.ndarray], styles: Mapping[str, MethodStyle], *,
+                signed: bool) -> None:
+    """Overlaid histograms on shared bins, each with its mean as a vertical line."""
+    pooled = np.concatenate(list(values.values()))
+    bins = np.linspace(pooled.min(), pooled.max(), 31)
+    number = "+.1f" if signed else ".1f"
+    for name, points in values.items():
+        color = styles[name].color
+        ax.hist(points, bins=bins, alpha=0.5, color=color, label=f"{name}: mean {points.mean():{number}}")
+        ax.axvline(points.mean(), color=color, linewidth=2)
 
 
 def plot_decade_shares(
@@ -315,18 +361,36 @@ def plot_budget_bars(
     best: Mapping[str, float],
     *,
     title: str,
+    score_label: str = "best",
+    intervals: Mapping[str, tuple[float, float]] | None = None,
+    interval_label: str | None = None,
 ) -> Figure:
     """Epochs spent by each search strategy (bars from 0 in the strategy's colour),
-    annotated with the best validation accuracy it found."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    annotated with a score of each strategy: ``score_label`` names it (e.g. "held-out
+    accuracy of the pick"), and ``intervals`` adds its ``(low, high)`` interval, which
+    ``interval_label`` names (e.g. "95 % CI") on the line below.
+
+    Raises:
+        ValueError: ``interval_label`` without ``intervals``.
+    """
+    if interval_label is not None and intervals is None:
+        raise ValueError(f"interval_label needs intervals, but got interval_label={interval_label!r} "
+                         "and intervals=None")
+    fig, ax = plt.subplots(figsize=(1.9 * len(epochs) + 1.6, 3.5))
     names = list(epochs)
     styles = series_styles(names, prefer=_PREFER)
     ax.bar(names, [epochs[n] for n in names], color=[styles[n].color for n in names])
     for i, name in enumerate(names):
-        ax.text(i, epochs[name], f"{epochs[name]:,.0f} epochs\nbest {best[name]:.3f}",
-                ha="center", va="bottom", fontsize=8)
+        text = f"{epochs[name]:,.0f} epochs\n{score_label}\n{best[name]:.3f}"
+        if intervals is not None and name in intervals:
+            low, high = intervals[name]
+            text += f" ({low:.3f}-{high:.3f})"
+            if interval_label is not None:
+                text += f"\n{interval_label}"
+        ax.text(i, epochs[name], text, ha="center", va="bottom", fontsize=7.5)
     ax.set(xlabel="search strategy", ylabel="epochs trained, all trials", title=title)
-    ax.set_ylim(0, 1.25 * max(epochs.values()))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylim(0, (1.4 if interval_label is None else 1.6) * max(epochs.values()))
     return fig
 
 
@@ -340,7 +404,9 @@ def plot_cv_scores(
 ) -> Figure:
     """Left: each configuration's accuracy on every fold (grey dots) with the mean ± sd
     over folds (``what="ci"``: 95 % t interval), in k-fold cross-validation's style; right:
-    how often each configuration wins, with one split versus with the k-fold mean."""
+    the share of its splits (or draws) in which each configuration wins, with one split
+    versus with the k-fold mean (``wins``: counts per configuration, turned into shares so
+    that series with different numbers of splits can be compared)."""
     scores = np.asarray(scores, dtype=float)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.5))
     for i, row in enumerate(scores):
@@ -357,9 +423,11 @@ def plot_cv_scores(
     styles = series_styles(wins, prefer=_PREFER)
     for j, (name, counts) in enumerate(wins.items()):
         xs = np.arange(len(labels)) + (j - (len(wins) - 1) / 2) * width
-        right.bar(xs, counts, width=width, color=styles[name].color, label=name)
+        counts = np.asarray(counts, dtype=float)
+        right.bar(xs, counts / max(counts.sum(), 1.0), width=width, color=styles[name].color,
+                  label=name)
     right.set_xticks(range(len(labels)), labels, fontsize=8)
-    right.set(xlabel="configuration", ylabel="times ranked first",
+    right.set(xlabel="configuration", ylabel="share ranked first", ylim=(0, 1.3),
               title="which configuration wins")
     right.legend(fontsize=8)
     fig.suptitle(title)
@@ -367,8 +435,92 @@ def plot_cv_scores(
     return fig
 
 
+def plot_cv_stability(
+    errors: Mapping[str, Tensor | np.ndarray],
+    picks: Mapping[str, Sequence[int]],
+    labels: Sequence[str],
+    *,
+    best: int,
+    title: str,
+) -> Figure:
+    """How well a single split and k-fold cross-validation estimate and choose, over
+    repeated draws of little data.
+
+    Left: for each configuration, every draw's estimation error (the validation estimate
+    minus the accuracy of the same networks on new data, in points) of each method, with
+    its mean ± sd over the draws and a reference line at 0. Right: the share of the draws
+    in which each method picked each configuration, bars from 0 to 1; the configuration
+    that is best on new data (``best``) is marked. Single split grey, k-fold green.
+
+    Args:
+        errors: method -> a ``(draws, configurations)`` array of errors, accuracies in [0, 1].
+        picks: method (the same names) -> the index of the configuration picked in each draw.
+        labels: one name per configuration.
+        best: the index of the configuration that is best on new data.
+        title: the figure's title.
+
+    Raises:
+        ValueError: no methods, ``picks`` with other names than ``errors``, arrays that are
+            not ``(draws, len(labels))`` or have fewer than 2 draws, picks out of range or
+            not one per draw, or ``best`` out of range.
+    """
+    if not errors:
+        raise ValueError("errors must hold at least one method, but got none")
+    if set(picks) != set(errors):
+        raise ValueError(f"picks must name the methods of errors {sorted(errors)}, but got "
+                         f"{sorted(picks)}")
+    if not 0 <= best < len(labels):
+        raise ValueError(f"best must index one of the {len(labels)} configurations, but got {best}")
+    arrays = {name: np.asarray(value, dtype=float) for name, value in errors.items()}
+    for name, array in arrays.items():
+        if array.ndim != 2 or array.shape[1] != len(labels) or array.shape[0] < 2:
+            raise ValueError(f"errors[{name!r}] must have shape (draws >= 2, {len(labels)}), "
+                             f"but got {array.shape}")
+        chosen = np.asarray(picks[name])
+        if chosen.shape != (array.shape[0],) or chosen.min() < 0 or chosen.max() >= len(labels):
+            raise ValueError(f"picks[{name!r}] must hold one configuration index in "
+                             f"[0, {len(labels)}) per draw ({array.shape[0]}), but got "
+                             f"{chosen.tolist()}")
+    styles = series_styles(arrays, prefer=_PREFER)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.4, 3.9))
+    width = 0.7 / len(arrays)
+    for j, (name, array) in enumerate(arrays.items()):
+        offset = (j - (len(arrays) - 1) / 2) * width
+        for i in range(len(labels)):
+            left.scatter(i + offset + np.linspace(-0.06, 0.06, len(array)), 100 * array[:, i],
+                         s=10, color=shade(styles[name].color, -0.5), zorder=2)
+        summaries = [summarize_values(100 * array[:, i]) for i in range(len(labels))]
+        errorbars(left, np.arange(len(labels)) + offset + 0.12, summaries, what="sd",
+                  method=styles[name], label=name, unit="draws", linestyle="none")
+        shares = np.bincount(np.asarray(picks[name]), minlength=len(labels)) / len(array)
+        right.bar(np.arange(len(labels)) + offset, shares, width=width, color=styles[name].color,
+                  label=name)
+        for i, value in enumerate(shares):
+            right.text(i + offset, value + 0.02, f"{value:.0%}", ha="center", va="bottom", fontsize=7)
+    left.axhline(0, color="k", linewidth=0.8, linestyle=":")
+    low, high = left.get_ylim()
+    left.set_ylim(low - 0.3 * (high - low), high)  # room for the legend below the dots
+    left.set_xticks(range(len(labels)), labels, fontsize=8)
+    left.set(xlabel="configuration", ylabel="estimate - accuracy on new data (points)",
+             title="estimation error of each draw")
+    left.legend(fontsize=7, loc="lower left")
+    marked = [f"{label}\n(best on new data)" if i == best else label for i, label in enumerate(labels)]
+    right.set_xticks(range(len(labels)), marked, fontsize=8)
+    right.set(xlabel="configuration", ylabel="share of the draws", ylim=(0, 1.35),
+              title="which configuration each method picks")
+    right.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 _STATES = {"COMPLETE": other_style(0), "PRUNED": style("successive halving"),
            "FAIL": MethodStyle("#000000", "x"), "RUNNING": other_style(3)}
+_STATE_LABELS = {"COMPLETE": "complete: value after the last epoch",
+                 "PRUNED": "pruned: last value reported before it was stopped",
+                 "FAIL": "failed: no value (drawn below the axis)",
+                 "RUNNING": "running: no value yet (drawn below the axis)"}
+_NO_VALUE = -0.08
 
 
 def plot_study_trials(
@@ -377,19 +529,44 @@ def plot_study_trials(
     states: Sequence[str],
     *,
     title: str,
+    steps: Sequence[int | None] | None = None,
 ) -> Figure:
     """The value of every trial of a study against its number, one colour and marker per
-    state (pruned trials in successive halving's style: its pruner stopped them; trials
-    without a value are drawn at 0)."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    state, each state's legend entry saying what its points mean: complete trials at their
+    final value; pruned trials (in successive halving's style: its pruner stopped them) at
+    the last value they reported, which is an early-epoch value, not a final one (``steps``:
+    the epoch of that value, written beside each pruned point); trials without a value
+    (failed, still running) on a strip below the axis, never at 0.
+
+    Raises:
+        ValueError: ``numbers``, ``values``, ``states`` (and ``steps``) of different lengths.
+    """
+    lengths = {len(numbers), len(values), len(states)} | ({len(steps)} if steps is not None else set())
+    if len(lengths) != 1:
+        raise ValueError(f"numbers, values, states and steps must have one entry per trial, but "
+                         f"got lengths {len(numbers)}, {len(values)}, {len(states)}"
+                         + ("" if steps is None else f", {len(steps)}"))
+    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    epochs = steps if steps is not None else [None] * len(numbers)
     for state, marker in _STATES.items():
-        picked = [(n, 0.0 if v is None else v) for n, v, s in zip(numbers, values, states,
-                                                                  strict=True) if s == state]
-        if picked:
-            xs, ys = zip(*picked, strict=True)
-            ax.scatter(xs, ys, marker=marker.marker, color=marker.color, label=state.lower())
-    ax.set(xlabel="trial number", ylabel="validation accuracy", title=title, ylim=(0, 1))
-    ax.legend(fontsize=8)
+        picked = [(n, _NO_VALUE if v is None else v, e) for n, v, s, e in zip(
+            numbers, values, states, epochs, strict=True) if s == state]
+        if not picked:
+            continue
+        xs, ys, es = zip(*picked, strict=True)
+        ax.scatter(xs, ys, marker=marker.marker, color=marker.color, label=_STATE_LABELS[state],
+                   zorder=3)
+        if state == "PRUNED":
+            for x, y, e in zip(xs, ys, es, strict=True):
+                if e is not None:
+                    ax.annotate(f"epoch {e}", (x, y), textcoords="offset points", xytext=(5, -3),
+                                fontsize=7, color=marker.color)
+    ax.axhspan(-0.13, -0.03, color="0.92", zorder=0)
+    ax.set_yticks([_NO_VALUE, 0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                  ["no value", "0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+    ax.set(xlabel="trial number", ylabel="validation accuracy", title=title, ylim=(-0.13, 1.0))
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=2, frameon=False)
+    fig.tight_layout()
     return fig
 
 

@@ -34,7 +34,8 @@ module              what it holds (Optuna's name where there is one)
 
 The names, arguments and error messages are Optuna's (Akiba et al., 2019), so the study
 code of the chapter runs with ``import optuna as search``. Deliberate differences: the
-default sampler is random search (Optuna's is TPE); storages keep finished trials only,
+default sampler is random search (Optuna's is TPE) and the default pruner never prunes
+(Optuna's is ``MedianPruner``); storages keep finished trials only,
 and a journal file holds one study written by one process (Optuna's storages are shared by
 many workers), and a :class:`Study` does not re-read its storage (Optuna's studies are views
 of it); ``optimize`` runs one trial at a time (``n_jobs=1``); a study has one objective (there

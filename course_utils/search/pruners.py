@@ -4,7 +4,8 @@
 Optuna                         here
 =============================  ===========================================================
 ``BasePruner``                 :class:`BasePruner` (``prune(study, trial) -> bool``)
-``NopPruner``                  :class:`NopPruner` (the default: never prunes)
+``NopPruner``                  :class:`NopPruner` (this package's default: never prunes;
+                               Optuna's default is ``MedianPruner``)
 ``SuccessiveHalvingPruner``    :class:`SuccessiveHalvingPruner` (asynchronous successive
                                halving; the synchronous algorithm is
                                :func:`course_utils.search.stopping.successive_halving`)
@@ -34,7 +35,7 @@ class BasePruner:
 
 
 class NopPruner(BasePruner):
-    """Never prunes (the default)."""
+    """Never prunes (this package's default; Optuna's default is ``MedianPruner``)."""
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         """Always False."""
@@ -42,7 +43,7 @@ class NopPruner(BasePruner):
 
 
 class SuccessiveHalvingPruner(BasePruner):
-    r"""Asynchronous successive halving (Li et al., 2018), as Optuna's pruner of that name.
+    r"""Asynchronous successive halving (ASHA; Li et al., 2020), as Optuna's pruner of that name.
 
     Rung :math:`r` sits at step :math:`s_r = \text{min\_resource} \cdot \eta^r`. When a
     trial reaches a rung, its score there joins the scores of every trial that reached the

@@ -31,7 +31,7 @@ class EarlyStopping:
     An evaluation improves on the best so far if it is better by more than ``min_delta``
     (higher for accuracies, lower for losses). Use it as ``fit(..., callback=
     EarlyStopping(5))``: ``fit`` calls it after each evaluation and stops when it returns
-    True. ``best_epoch`` and ``best_value`` say which checkpoint to keep (H3).
+    True. ``best_epoch`` and ``best_value`` say which checkpoint to keep.
 
     Args:
         patience: evaluations without improvement before stopping (≥ 1).
