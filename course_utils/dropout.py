@@ -312,12 +312,17 @@ def mean_abs_correlation(activations: Tensor, *, eps: float = 1e-8) -> float:
 
 
 @torch.no_grad()
+@torch.no_grad()
 def unit_ablation_drops(model: nn.Sequential, x: Tensor, y: Tensor, *, layer: int = -1) -> Tensor:
     """Accuracy lost when each unit of one hidden layer is removed alone (in eval mode).
 
     Unit ``j`` is removed by zeroing its activation (as a dropout mask would). A network
     whose units co-adapt relies on a few of them: removing one of those costs a lot,
     so the drops spread widely; dropout trains every unit to be useful without the others.
+
+    Zeroing ``h_j`` removes exactly ``W[:, j] h_j`` from the output of the next linear
+    layer, so that output is computed once and corrected per unit (the dropout layers in
+    between are element-wise in eval mode); only the layers after it run once per unit.
 
     Args:
         model: an ``nn.Sequential`` built by :func:`course_utils.models.mlp`.
@@ -326,19 +331,35 @@ def unit_ablation_drops(model: nn.Sequential, x: Tensor, y: Tensor, *, layer: in
 
     Returns:
         ``(width,)`` accuracy drops, ``base accuracy - accuracy without unit j``.
+
+    Raises:
+        ValueError: ``layer`` is not a hidden activation of ``model``, or no linear layer
+            follows it.
     """
     cut = _activation_index(model, layer)
     was_training = model.training
     model.eval()
     try:
         head, tail = model[: cut + 1], model[cut + 1 :]
+        linears = [i for i, module in enumerate(tail) if isinstance(module, nn.Linear)]
+        if not linears:
+            raise ValueError(f"layer {layer} is followed by no linear layer in the model")
+        first = linears[0]
+        between, linear, after = tail[:first], tail[first], tail[first + 1 :]
         hidden = head(x)
         base = (tail(hidden).argmax(1) == y).float().mean()
-        width = hidden.shape[1]
-        # one batched pass: row block j is the hidden layer with unit j zeroed
-        ablated = hidden.unsqueeze(0).repeat(width, 1, 1)
-        ablated[torch.arange(width), :, torch.arange(width)] = 0.0
-        accuracy = (tail(ablated).argmax(-1) == y).float().mean(dim=1)
+        if all(isinstance(module, (nn.Dropout, Dropout)) for module in between):
+            h = between(hidden)  # eval-mode dropout: the identity, or vanilla's (1 - p) factor
+            z = linear(h)  # (n, out)
+            # row block j: the linear layer's output without unit j's contribution
+            ablated = z.unsqueeze(0) - h.t().unsqueeze(2) * linear.weight.t().unsqueeze(1)
+            logits = after(ablated)
+        else:  # anything else between: zero the unit and run the whole tail per unit
+            width = hidden.shape[1]
+            ablated = hidden.unsqueeze(0).repeat(width, 1, 1)
+            ablated[torch.arange(width), :, torch.arange(width)] = 0.0
+            logits = tail(ablated)
+        accuracy = (logits.argmax(-1) == y).float().mean(dim=1)
     finally:
         model.train(was_training)
     return base - accuracy

@@ -64,6 +64,7 @@ __all__ = [
     "pairwise_disagreement",
     "member_probabilities",
     "accuracy_vs_size",
+    "staged_accuracy",
     "weighted_error",
     "samme_alpha",
     "samme_round",
@@ -554,6 +555,41 @@ def accuracy_vs_size(
     curves = torch.stack([_prefix_accuracies(probabilities[order], y) for order in orders])
     hard, soft, member = curves.mean(dim=0)
     return {"hard": hard, "soft": soft, "member": member}
+
+
+def staged_accuracy(model: object, x: Tensor | np.ndarray, y: Tensor | np.ndarray) -> list[float]:
+    """Accuracy of a fitted ensemble on ``(x, y)`` after each member is added.
+
+    ``model`` is anything with scikit-learn's ``staged_predict`` (for example a fitted
+    :class:`AdaBoostClassifier` or :class:`BaggingClassifier`): entry ``k - 1`` is the
+    accuracy of the ensemble of its first ``k`` members. One fit gives the whole curve,
+    which is how the number of members or rounds is chosen on validation data.
+
+    Args:
+        model: a fitted ensemble with ``staged_predict(X)``.
+        x: ``(n, features)`` inputs (tensor or array).
+        y: ``(n,)`` true labels.
+
+    Returns:
+        One accuracy in [0, 1] per fitted member.
+
+    Raises:
+        ValueError: ``model`` without ``staged_predict``, or ``x`` and ``y`` of different
+            or zero length.
+
+    Examples:
+        >>> x, y = np.r_[np.zeros((5, 1)), np.ones((5, 1))], np.r_[[0] * 5, [1] * 5]
+        >>> staged_accuracy(AdaBoostClassifier(n_estimators=2).fit(x, y), x, y)
+        [1.0]
+    """
+    if not callable(getattr(model, "staged_predict", None)):
+        raise ValueError(f"model must have a staged_predict method (a fitted ensemble), but "
+                         f"got {type(model).__name__}")
+    x_np, y_np = np.asarray(x), np.asarray(y)
+    if len(x_np) == 0 or len(x_np) != len(y_np):
+        raise ValueError(f"x and y must hold the same number (> 0) of samples, but got "
+                         f"{len(x_np)} and {len(y_np)}")
+    return [float(np.mean(labels == y_np)) for labels in model.staged_predict(x_np)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1424,7 +1460,9 @@ def fit_boosted_mlps(
             training settings, or a first member no better than chance.
 
     Examples:
-        >>> x, y = torch.randn(60, 4), torch.randint(0, 3, (60,))
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(60, 4, generator=g)
+        >>> y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()  # 3 learnable classes
         >>> boosted = fit_boosted_mlps([4, 8, 3], (x, y), n_rounds=2, learning_rate=[0.0, 1.0],
         ...                            seed=[0, 0], epochs=2, batch_size=20, lr=0.1)
         >>> boosted.staged_predict(x).shape

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import torch
 from IPython.display import display
 
-from course_utils.data import load_mnist, load_splits
+from course_utils.data import load_splits
 from course_utils.models import mlp
 from course_utils.plotting import show_figure
 from course_utils.training import History, fit
@@ -70,30 +70,32 @@ class Explorer:
 def capacity_run(
     hidden_width: int, n_hidden: int, n_train: int, *, epochs: int = 60, seed: int = 0
 ) -> History:
-    """Train ``784-(hidden_width x n_hidden)-10`` on the first ``n_train`` MNIST images.
+    """Train ``784-(hidden_width x n_hidden)-10`` on the first ``n_train`` training images.
 
-    The compute behind the chapter 00 explorer: returns the history with train and test
-    accuracy every 5 epochs (SGD with momentum, lr 0.05, batch 50).
+    The compute behind the chapter 00 explorer: the images come from the course's ``train``
+    split (:func:`course_utils.data.load_splits`), and the history holds train and
+    validation accuracy every 5 epochs (SGD with momentum, lr 0.05, batch 50). The test
+    split is never touched, so a learner moving the sliders chooses nothing on it.
 
     Raises:
-        ValueError: non-positive sizes or ``n_train`` outside [10, 8000].
+        ValueError: non-positive sizes or ``n_train`` outside [10, 7000].
     """
     if hidden_width < 1 or n_hidden < 0:
         raise ValueError(
             f"hidden_width must be >= 1 and n_hidden >= 0, but got {hidden_width}, {n_hidden}"
         )
-    if not 10 <= n_train <= 8000:
-        raise ValueError(f"n_train must be in [10, 8000], but got {n_train}")
-    (x_train, y_train), test = load_mnist()
+    (x_train, y_train), val, _ = load_splits()
+    if not 10 <= n_train <= len(y_train):
+        raise ValueError(f"n_train must be in [10, {len(y_train)}], but got {n_train}")
     generator = torch.Generator().manual_seed(seed)
     model = mlp([784] + [hidden_width] * n_hidden + [10], init="he_normal", generator=generator)
-    return fit(model, (x_train[:n_train], y_train[:n_train]), val=test, epochs=epochs,
+    return fit(model, (x_train[:n_train], y_train[:n_train]), val=val, epochs=epochs,
                batch_size=50, lr=0.05, optimizer="momentum", seed=seed, progress=False,
                eval_every=5)
 
 
 class CapacityExplorer(Explorer):
-    """Sliders for model size and training-set size -> train/test accuracy curves."""
+    """Sliders for model size and training-set size -> train/validation accuracy curves."""
 
     def __init__(self) -> None:
         from course_utils.plotting import plot_train_test_curves
@@ -102,8 +104,9 @@ class CapacityExplorer(Explorer):
             history = capacity_run(hidden_width, n_hidden, n_train)
             final = history.final()
             title = (f"{n_hidden} x {hidden_width} hidden units, {n_train} images: "
-                     f"train {final['train_acc']:.1%}, test {final['val_acc']:.1%}")
-            return plot_train_test_curves({"model": history}, title=title)
+                     f"train {final['train_acc']:.1%}, validation {final['val_acc']:.1%}")
+            return plot_train_test_curves({"model": history}, held_out="validation",
+                                          title=title)
 
         controls = {
             "hidden_width": widgets.IntSlider(value=100, min=2, max=200, step=2,
@@ -155,14 +158,26 @@ def init_explorer_data(
 
 
 class InitExplorer(Explorer):
-    """Activation x scheme x depth x std -> histograms of a few layers and std per layer."""
+    """Activation x scheme x depth x std -> histograms of a few layers and std per layer.
+
+    Every scheme draws zero biases (as ``mlp`` does), except ``torch_default``, which is
+    ``nn.Linear``'s whole default: its weights and its biases U(±1/sqrt(100)), drawn by
+    ``probe_stack(..., bias="torch_default")``. (Zero biases and no biases give the same
+    numbers at initialization.)
+    """
 
     def __init__(self) -> None:
+        from course_utils.diagnostics import probe_stack
         from course_utils.plotting import plot_init_explorer
 
         def draw(activation: str, scheme: str, depth: int, std: float):
-            stats = init_explorer_data(activation, scheme, depth, std)
-            label = f"N(0, {std:.3g}^2)" if scheme == "std" else scheme
+            if scheme == "torch_default":  # nn.Linear's default: weights and biases
+                stats = probe_stack(activation, scheme, depth=depth, n_samples=500,
+                                    keep_outputs=True, bias="torch_default")
+            else:
+                stats = init_explorer_data(activation, scheme, depth, std)
+            label = {"std": f"N(0, {std:.3g}^2)",
+                     "torch_default": "torch_default (weights and biases)"}.get(scheme, scheme)
             last = stats[-1]
             return plot_init_explorer(
                 stats, title=f"{activation}, {label}, {depth} layers: last layer std "
@@ -354,13 +369,26 @@ def ensemble_explorer_data(
 
 
 class EnsembleExplorer(Explorer):
-    """Method x number of members x tree depth -> decision boundary and accuracy curves."""
+    """Method x number of members x tree depth -> decision boundary and accuracy curves.
+
+    The held-out curve is scored on 1,000 *validation* moons (``make_moons(1000,
+    noise=0.3, seed=2)``, the chapter's validation points), so that a number of members
+    read off it is chosen on validation data; the test points are never drawn.
+    """
 
     def __init__(self) -> None:
+        from course_utils.data import make_moons
+        from course_utils.ensembles import staged_accuracy
         from course_utils.plotting import plot_ensemble_explorer
 
+        x_val, y_val = make_moons(1000, noise=0.3, seed=2)
+
         def draw(method: str, n_estimators: int, max_depth: int):
-            return plot_ensemble_explorer(ensemble_explorer_data(method, n_estimators, max_depth))
+            result = ensemble_explorer_data(method, n_estimators, max_depth)
+            result = {key: value for key, value in result.items()
+                      if key not in ("test_acc", "test_curve")}
+            result["val_curve"] = staged_accuracy(result["model"], x_val, y_val)
+            return plot_ensemble_explorer(result)
 
         controls = {
             "method": widgets.Dropdown(options=list(ENSEMBLE_EXPLORER_METHODS),
@@ -507,8 +535,12 @@ class BatchNormExplorer(Explorer):
 
         def draw(weight_std: float, lr: float):
             runs = batchnorm_explorer_runs(weight_std, lr)
-            finals = ", ".join(f"{name}: validation {h.final()['val_acc']:.1%}"
-                               for name, h in runs.items())
+            # a diverged run (infinite or NaN loss) has no accuracy: say so, not a low score
+            finals = ", ".join(
+                f"{name}: diverged (loss inf or NaN)" if not torch.isfinite(
+                    torch.tensor(h.val_loss[-1] if h.val_loss else 0.0))
+                else f"{name}: validation {h.final()['val_acc']:.1%}"
+                for name, h in runs.items())
             return plot_train_test_curves(runs, held_out="validation",
                                           title=f"std {weight_std:.0e}, lr {lr:g} - {finals}")
 
@@ -564,7 +596,12 @@ def search_coverage(budget: int, *, seed: int = 0) -> dict[str, Any]:
 
 
 class SearchCoverageExplorer(Explorer):
-    """Sliders for the budget and the seed -> where grid and random search put their trials."""
+    """Sliders for the budget and the seed -> where grid and random search put their trials.
+
+    The budget slider offers square numbers (1, 4, ..., 64), so that the grid's
+    ``sqrt(budget)`` values per axis use the whole budget and both searches get equally
+    many trials.
+    """
 
     def __init__(self) -> None:
         from course_utils.plotting import plot_search_coverage
@@ -572,9 +609,11 @@ class SearchCoverageExplorer(Explorer):
         def draw(budget: int, seed: int):
             return plot_search_coverage(search_coverage(budget, seed=seed))
 
+        # square budgets only: a grid of n x n trials and random search then get the same
+        # number of trials (the chapter compares searches at equal budgets)
         controls = {
-            "budget": widgets.IntSlider(value=9, min=1, max=64, description="trials",
-                                        continuous_update=False),
+            "budget": widgets.SelectionSlider(options=[n * n for n in range(1, 9)], value=9,
+                                              description="trials", continuous_update=False),
             "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed",
                                       continuous_update=False),
         }

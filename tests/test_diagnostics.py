@@ -342,6 +342,26 @@ def test_init_explorer_redraws_when_the_depth_changes(monkeypatch):
     assert "N(0, 0.01^2)" in explorer.last_result.get_suptitle()
 
 
+def test_init_explorer_torch_default_draws_the_default_biases_too(monkeypatch):
+    # "torch_default" is nn.Linear's whole default, weights and biases, as in the chapter's
+    # 50-layer comparison; the other schemes keep zero biases, as mlp does
+    import course_utils.widgets as widgets_module
+
+    monkeypatch.setattr(widgets_module, "show_figure", lambda fig: plt.close(fig))
+    explorer = widgets_module.InitExplorer()
+    explorer.controls["depth"].value = 30
+    explorer.controls["scheme"].value = "torch_default"
+    assert "weights and biases" in explorer.last_result.get_suptitle()
+    with_biases = diag.probe_stack("relu", "torch_default", depth=30, n_samples=500,
+                                   bias="torch_default")
+    assert f"last layer std {with_biases[-1].std:.3g}" in explorer.last_result.get_suptitle()
+    without = diag.probe_stack("relu", "torch_default", depth=30, n_samples=500)
+    assert with_biases[-1].std > 100 * without[-1].std  # the biases keep the pooled std up
+    explorer.controls["scheme"].value = "he_normal"
+    zero_biases = diag.probe_stack("relu", "he_normal", depth=30, n_samples=500, bias=True)
+    assert f"last layer std {zero_biases[-1].std:.3g}" in explorer.last_result.get_suptitle()
+
+
 def test_histogram_grid_has_one_panel_per_layer_and_needs_outputs():
     from course_utils.plotting import plot_layer_histograms
 

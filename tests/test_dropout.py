@@ -325,6 +325,34 @@ def test_unit_ablation_drops_match_zeroing_weight_columns(small_net):
         assert drops[unit].item() == pytest.approx((base - accuracy).item(), abs=1e-6)
 
 
+
+@pytest.mark.parametrize("mode", ["inverted", "vanilla"])
+@pytest.mark.parametrize("layer", [0, -1])
+def test_unit_ablation_drops_equal_zeroing_each_unit_in_any_layer(mode, layer):
+    torch.manual_seed(1)
+    net = mlp([20, 16, 12, 3], dropout=0.3, dropout_layer=lambda p: Dropout(p, mode=mode))
+    x = torch.randn(200, 20)
+    with torch.no_grad():
+        y = net.eval()(x).argmax(1)
+        y[::4] = (y[::4] + 1) % 3
+    drops = unit_ablation_drops(net, x, y, layer=layer)
+    cut = [i for i, m in enumerate(net) if isinstance(m, torch.nn.ReLU)][layer]
+    head, tail = net[: cut + 1], net[cut + 1 :]
+    with torch.no_grad():
+        hidden = head(x)
+        base = (tail(hidden).argmax(1) == y).float().mean()
+        for unit in range(hidden.shape[1]):
+            zeroed = hidden.clone()
+            zeroed[:, unit] = 0.0
+            accuracy = (tail(zeroed).argmax(1) == y).float().mean()
+            assert drops[unit].item() == pytest.approx((base - accuracy).item(), abs=1e-6)
+    assert net.training is False  # the mode it was called in is restored
+
+
+def test_unit_ablation_drops_reject_a_layer_that_is_not_hidden(small_net):
+    with pytest.raises(ValueError, match="layer must be in"):
+        unit_ablation_drops(small_net, torch.randn(5, 20), torch.zeros(5, dtype=torch.long), layer=5)
+
 # --------------------------------------------------------------------------- widget and figures
 
 
@@ -429,12 +457,59 @@ def test_rate_sweep_draws_seed_error_bars_and_marks_diverged_rates():
                                            chosen=0.0, held_out="validation")
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "train (mean ± sd, 3 seeds)" in texts and "validation (mean ± sd, 3 seeds)" in texts
+    assert "no dropout (p = 0): train (mean ± sd, 3 seeds)" in texts
+    assert "dropout (p > 0): validation (mean ± sd, 3 seeds)" in texts
     assert "diverged (training loss NaN or inf)" in texts
     assert "chosen on validation: p = 0" in texts
     [cross] = [line for line in ax.lines if line.get_marker() == "x"]
     assert list(cross.get_xdata()) == [0.9]  # a diverged rate gets a cross, not an accuracy
     assert ax.get_ylim()[0] == 0
+    plt.close("all")
+
+
+def test_rate_sweep_draws_p_0_as_no_dropout_and_p_above_0_as_dropout():
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+    from course_utils.plotting.shared import style
+
+    fig = plotting.plot_dropout_rate_sweep([0.0, 0.2], [[1.0, 1.0], [1.0, 0.99]],
+                                           [[0.8, 0.81], [0.82, 0.83]], held_out="validation")
+    colors = {}
+    for container in fig.axes[0].containers:  # one error-bar series per group and split
+        colors.setdefault(container.get_label().split(":")[0], set()).add(
+            mcolors.to_hex(container.lines[0].get_color()))
+    assert colors == {"no dropout (p = 0)": {mcolors.to_hex(style("no dropout").color)},
+                      "dropout (p > 0)": {mcolors.to_hex(style("dropout").color)}}
+    plt.close("all")
+
+
+def test_dropout_curves_clip_their_bands_to_the_accuracy_range():
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    from course_utils.plotting.dropout import plot_dropout_curves
+    from course_utils.training import History
+
+    def history(train, val):
+        run = History()
+        run.epoch, run.train_acc, run.val_acc = [1, 2], list(train), list(val)
+        run.train_loss, run.val_loss = [1.0, 0.5], [1.2, 0.9]
+        return run
+
+    runs = {"p = 0.2": [history([0.7, 1.0], [0.6, 0.8]), history([0.95, 1.0], [0.7, 0.81]),
+                        history([0.5, 0.96], [0.5, 0.79])]}
+    for what in ("ci", "sd"):
+        fig = plot_dropout_curves(runs, what=what)
+        bands = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+        assert bands
+        tops = [path.vertices[:, 1].max() for band in bands for path in band.get_paths()]
+        assert max(tops) <= 1.0
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert any(("95 % CI" if what == "ci" else "mean ± sd") in text for text in legend)
+    with pytest.raises(ValueError, match="what"):
+        plot_dropout_curves(runs, what="range")
     plt.close("all")
 
 

@@ -601,6 +601,52 @@ def test_ensemble_explorer_redraws_when_a_slider_moves():
     plt.close("all")
 
 
+def test_ensemble_explorer_scores_on_validation_moons_with_whole_member_ticks():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets import EnsembleExplorer, ensemble_explorer_data
+
+    explorer = EnsembleExplorer()
+    explorer.controls["method"].value = "bagging"
+    explorer.controls["n_estimators"].value = 4
+    ax_curve = explorer.last_result.axes[1]
+    assert [line.get_label() for line in ax_curve.get_lines()] == ["train", "validation"]
+    x_val, y_val = make_moons(1000, noise=0.3, seed=2)
+    expected = E.staged_accuracy(ensemble_explorer_data("bagging", 4, 1)["model"], x_val, y_val)
+    np.testing.assert_allclose(ax_curve.get_lines()[1].get_ydata(), 100 * np.array(expected))
+    assert "validation" in ax_curve.get_title() and "test" not in ax_curve.get_title()
+    ticks = [t for t in ax_curve.get_xticks() if 1 <= t <= 4]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    explorer.controls["method"].value = "AdaBoost (SAMME)"
+    explorer.controls["max_depth"].value = 6
+    explorer.controls["n_estimators"].value = 20  # a perfect member stops boosting early
+    assert "fitted (boosting stopped)" in explorer.last_result.axes[0].get_title()
+    plt.close("all")
+
+
+def test_staged_accuracy_is_the_accuracy_after_each_member():
+    x, y = (t.numpy() for t in make_moons(60, noise=0.3, seed=3))
+    model = E.AdaBoostClassifier(n_estimators=5, random_state=0).fit(x, y)
+    curve = E.staged_accuracy(model, torch.from_numpy(x), torch.from_numpy(y))
+    assert len(curve) == len(model.estimators_)
+    assert curve[-1] == pytest.approx(model.score(x, y))
+    assert curve == [float(np.mean(p == y)) for p in model.staged_predict(x)]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((object(), np.zeros((3, 2)), np.zeros(3)), "model must have a staged_predict method"),
+    ((None, np.zeros((3, 2)), np.zeros(2)), "model must have a staged_predict"),
+    ("fitted", "x and y must hold the same number"),
+])
+def test_staged_accuracy_rejects_bad_input(args, message):
+    if args == "fitted":
+        x, y = (t.numpy() for t in make_moons(20, noise=0.3, seed=0))
+        model = E.AdaBoostClassifier(n_estimators=2, random_state=0).fit(x, y)
+        args = (model, x, y[:-1])
+    with pytest.raises(ValueError, match=message):
+        E.staged_accuracy(*args)
+
+
 def test_chapter_figures_have_titles_and_labels():
     import matplotlib.pyplot as plt
 

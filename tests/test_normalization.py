@@ -1062,6 +1062,24 @@ def test_explorer_redraws_when_a_slider_moves(monkeypatch):
     plt.close("all")
 
 
+def test_explorer_says_diverged_instead_of_showing_a_low_accuracy(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from course_utils import widgets
+
+    quick = widgets.batchnorm_explorer_runs
+
+    def one_diverged(weight_std, lr, **_):
+        runs = quick(weight_std, lr, n_train=50, epochs=2)
+        runs["without BN"].val_loss[-1] = float("nan")
+        return runs
+
+    monkeypatch.setattr(widgets, "batchnorm_explorer_runs", one_diverged)
+    title = widgets.BatchNormExplorer().last_result.axes[0].get_title()
+    assert "without BN: diverged" in title and "with BN: validation" in title
+    plt.close("all")
+
+
 def test_an_old_checkpoint_without_num_batches_tracked_loads_as_in_torch():
     ref = nn.BatchNorm1d(3)
     old = [(k, v) for k, v in ref.state_dict().items() if k != "num_batches_tracked"]

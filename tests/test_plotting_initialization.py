@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -195,3 +196,32 @@ def test_init_explorer_relu_panels_name_the_zeros_and_the_clipped_share():
     tanh = plotting.plot_init_explorer(diag.probe_stack("tanh", 1.0, depth=2, n_samples=50,
                                                         keep_outputs=True))
     assert ">" not in tanh.axes[0].get_title()
+
+
+def test_init_explorer_draws_the_per_unit_spread_beside_the_pooled_std():
+    stats = diag.probe_stack("sigmoid", "lecun_normal", depth=4, n_samples=100, keep_outputs=True)
+    fig = plotting.plot_init_explorer(stats)
+    depth_panel = fig.axes[-1]
+    labels = [line.get_label() for line in depth_panel.get_lines()]
+    assert labels == ["activation std (pooled)",
+                      "each unit's spread over the inputs (not drawn below\nthe float resolution)",
+                      "gradient std"]
+    pooled, per_unit = (line.get_ydata() for line in depth_panel.get_lines()[:2])
+    assert np.allclose(per_unit, [s.unit_std for s in stats])
+    assert per_unit[-1] < 0.1 * pooled[-1]  # the sigmoid's collapse, hidden in the pooled std
+    plt.close(fig)
+    # batches of one input have no per-unit spread: the line is left out
+    single = diag.probe_stack("relu", "he_normal", depth=2, n_samples=1, keep_outputs=True)
+    fig = plotting.plot_init_explorer(single)
+    assert not any("each unit" in line.get_label() for line in fig.axes[-1].get_lines())
+    plt.close(fig)
+    # with PyTorch's default biases the spread falls below float32's resolution of the
+    # offsets by layer 30: those points are rounding noise and are not drawn
+    deep = diag.probe_stack("relu", "torch_default", depth=30, n_samples=200, keep_outputs=True,
+                            bias="torch_default")
+    fig = plotting.plot_init_explorer(deep)
+    per_unit = fig.axes[-1].get_lines()[1].get_ydata()
+    assert np.isnan(per_unit[-1]) and not np.isnan(per_unit[:5]).any()
+    assert deep[-1].unit_std > 0  # a measured, non-zero noise value, left out on purpose
+    plt.close(fig)
+

@@ -143,3 +143,45 @@ def test_probe_along_gradient_draws_every_seed_against_the_distance():
         plot_probe_along_gradient({})
     with pytest.raises(ValueError, match="start at distance 0"):
         plot_probe_along_gradient({"relu, BN": [{**probe, "distance": [0.1, 0.2, 1.0]}]})
+
+
+def test_lr_sweep_marks_diverged_runs_as_crosses_not_as_low_accuracy():
+    fig = plotting.plot_lr_sweep(
+        [0.1, 1.0, 10.0], {"relu, no BN": [0.9, 0.2, 0.1], "relu, BN": [0.9, 0.92, 0.5]},
+        diverged={"relu, no BN": [False, False, True]})
+    ax = fig.axes[0]
+    plain, crosses = ax.lines[0], ax.lines[1]
+    assert np.isnan(plain.get_ydata()[2]) and plain.get_ydata()[1] == 0.2  # no accuracy drawn
+    assert crosses.get_marker() == "x" and len(crosses.get_xdata()) == 1
+    assert crosses.get_ydata()[0] < 0 and ax.get_ylim()[0] < 0  # its own row, below 0
+    assert mcolors.to_hex(crosses.get_color()) == style("no BN").color.lower()
+    assert "diverged" in _tick_texts(ax.yaxis)
+    assert any("diverged" in t.get_text() for t in ax.get_legend().get_texts())
+    without = plotting.plot_lr_sweep([0.1, 1.0], {"relu, BN": [0.5, 0.9]})
+    assert without.axes[0].get_ylim() == (0, 1) and "diverged" not in _tick_texts(without.axes[0].yaxis)
+    with pytest.raises(ValueError, match="one flag per learning rate"):
+        plotting.plot_lr_sweep([0.1, 1.0], {"relu, BN": [0.5, 0.9]}, diverged={"relu, BN": [True]})
+    with pytest.raises(ValueError, match="not in results"):
+        plotting.plot_lr_sweep([0.1, 1.0], {"relu, BN": [0.5, 0.9]}, diverged={"BN": [True, True]})
+
+
+def test_grouped_bars_keep_batch_norms_colour_and_hatch_the_variants():
+    values = {"relu, BN": {"before": [0.90, 0.92], "after": [0.91, 0.93]},
+              "sigmoid, BN": {"before": [0.88, 0.89], "after": [0.87, 0.88]}}
+    fig = plotting.plot_grouped_bars(values, ylabel="acc", title="t")
+    ax = fig.axes[0]
+    faces = [mcolors.to_hex(p.get_facecolor()) for p in ax.patches[:4]]
+    blue = style("batch norm").color.lower()
+    # bars in series order: before (relu, sigmoid), after (relu, sigmoid)
+    assert faces[0] == faces[2] == blue and faces[1] == faces[3] != blue
+    assert [p.get_hatch() or "" for p in ax.patches[:4]] == ["", "", "xxx", "xxx"]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "before (mean ± sd, 2 seeds)", "after (mean ± sd, 2 seeds)"]
+    plain = plotting.plot_grouped_bars({"momentum 0.1": {"a": [0.9, 0.91], "b": [0.9, 0.92]},
+                                        "momentum 0.9": {"a": [0.8, 0.81], "b": [0.9, 0.9]}},
+                                       ylabel="acc", title="t")
+    assert {mcolors.to_hex(p.get_facecolor()) for p in plain.axes[0].patches[:4]} == {blue}
+    assert plain.axes[0].get_ylim()[0] == 0
+    with pytest.raises(ValueError, match="at least one group"):
+        plotting.plot_grouped_bars({}, ylabel="acc", title="t")

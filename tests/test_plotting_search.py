@@ -7,7 +7,7 @@ import pytest
 import torch
 from matplotlib.colors import same_color
 
-from course_utils import plotting
+from course_utils import plotting, search
 from course_utils.plotting import style
 
 pytestmark = pytest.mark.search
@@ -205,3 +205,53 @@ def test_cv_scores_show_how_often_each_configuration_wins_as_a_share():
     assert [patch.get_height() for patch in right.patches] == pytest.approx(
         [0.25, 0.5, 0.25, 0.0, 1.0, 0.0])
     assert "share" in right.get_ylabel()
+
+
+# ---------------------------------------------------------------------------------------
+# curves evaluated every few epochs; the coverage explorer's equal budgets
+# ---------------------------------------------------------------------------------------
+
+
+def test_top_curves_put_each_point_at_its_epoch():
+    curves = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]
+    fig = plotting.plot_top_curves(curves, ["a", "b"], ncols=2, title="t", epochs=[2, 4, 6])
+    assert fig.axes[0].lines[0].get_xdata().tolist() == [2, 4, 6]
+    default = plotting.plot_top_curves(curves, ["a", "b"], ncols=2, title="t")
+    assert default.axes[0].lines[0].get_xdata().tolist() == [1, 2, 3]
+
+
+def test_halving_draws_each_rung_up_to_its_budget_in_epochs():
+    curves = [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1], [0.2, 0.2, 0.2, 0.2]]
+    result = search.successive_halving(3, lambda ids, r: [curves[i][r // 2 - 1] for i in ids],
+                                       min_resource=2, max_resource=8, reduction_factor=2)
+    fig = plotting.plot_halving(curves, result.resources, result.candidates, title="t",
+                                epochs=[2, 4, 6, 8])
+    coloured = [line for line in fig.axes[0].lines if len(line.get_xdata()) and line.get_linewidth() == 0.9
+                and line.get_linestyle() == "-"]
+    assert result.resources[-1] > 2
+    assert max(max(line.get_xdata()) for line in coloured) == result.resources[-1]
+    assert all(set(line.get_xdata()) <= {2, 4, 6, 8} for line in coloured)
+
+
+@pytest.mark.parametrize("function", ["plot_top_curves", "plot_halving"])
+def test_curve_figures_reject_epochs_of_the_wrong_length(function):
+    curves = [[0.1, 0.2, 0.3]] * 2
+    message = r"epochs must give one epoch per point of every curve \(\[3\] points\), but got 2 epochs"
+    with pytest.raises(ValueError, match=message):
+        if function == "plot_top_curves":
+            plotting.plot_top_curves(curves, ["a", "b"], title="t", epochs=[2, 4])
+        else:
+            plotting.plot_halving(curves, [1], [[0, 1]], title="t", epochs=[2, 4])
+
+
+def test_coverage_explorer_offers_only_equal_budgets_and_prints_both_counts():
+    from course_utils.widgets import SearchCoverageExplorer
+
+    explorer = SearchCoverageExplorer()
+    budgets = list(explorer.controls["budget"].options)
+    assert budgets == [n * n for n in range(1, 9)]
+    for budget in (4, 25):
+        explorer.controls["budget"].value = budget
+        grid_title, random_title = (ax.get_title() for ax in explorer.last_result.axes[:2])
+        assert grid_title.startswith(f"grid: {budget} trials,")
+        assert random_title.startswith(f"random: {budget} trials,")

@@ -75,7 +75,7 @@ def test_capacity_run_shows_overfitting_with_few_images():
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [((0, 1, 100), "hidden_width must be >= 1"), ((10, 1, 5), r"n_train must be in \[10, 8000\]")],
+    [((0, 1, 100), "hidden_width must be >= 1"), ((10, 1, 5), r"n_train must be in \[10, 7000\], but got 5")],
 )
 def test_capacity_run_rejects_bad_sizes(args, message):
     with pytest.raises(ValueError, match=message):
@@ -87,7 +87,7 @@ def test_capacity_explorer_builds_its_sliders(monkeypatch):
                         lambda w, d, n: History(epoch=[5], train_acc=[1.0], val_acc=[0.5]))
     explorer = CapacityExplorer()
     assert set(explorer.values) == {"hidden_width", "n_hidden", "n_train"}
-    assert explorer.last_result.axes[0].get_title().endswith("train 100.0%, test 50.0%")
+    assert explorer.last_result.axes[0].get_title().endswith("train 100.0%, validation 50.0%")
 
 
 def _global_random_state():

@@ -617,3 +617,73 @@ def test_input_weight_maps_draw_a_mask_panel_and_one_shared_colour_bar():
     assert sum(1 for ax in fig.axes if not ax.images) == 1  # one colour bar
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_lambda_sweep_draws_zero_in_the_baseline_colour_with_a_broken_axis():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+    from course_utils.plotting.shared import style
+
+    rng = np.random.default_rng(0)
+    fig = plotting.plot_lambda_sweep([0.0, 0.01, 0.1], rng.random((3, 3)),
+                                     train_acc=rng.random((3, 3)), chosen=0.01)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "validation (mean ± sd, 3 seeds)" in labels
+    assert "no decay (λ = 0): validation (mean ± sd, 3 seeds)" in labels
+    colors = {c.get_label(): c.lines[0].get_color().lower() for c in ax.containers}
+    assert colors["no decay (λ = 0): train (mean ± sd, 3 seeds)"] == style("no decay").color.lower()
+    assert colors["train (mean ± sd, 3 seeds)"] == style("L2").color.lower()
+    strokes = [line for line in ax.lines if line.get_label().startswith("_") and not line.get_clip_on()]
+    assert len(strokes) == 2  # the two slanted strokes of the break
+    assert all(0.001 < np.mean(line.get_xdata()) < 0.01 for line in strokes)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lambdas": [0.0, -0.1], "val_acc": np.ones((2, 2))}, "lambdas must be distinct values >= 0"),
+    ({"lambdas": [0.1, 0.1], "val_acc": np.ones((2, 2))}, "lambdas must be distinct"),
+    ({"lambdas": [0.0, 0.1], "val_acc": np.ones((2, 3))}, "val_acc must be seeds x 2"),
+    ({"lambdas": [0.0, 0.1], "val_acc": np.ones((2, 2)), "train_acc": np.ones(3)},
+     "train_acc must be seeds x 2"),
+    ({"lambdas": [0.0, 0.1], "val_acc": np.ones((2, 2)), "chosen": 0.5}, "chosen must be one of"),
+    ({"lambdas": [0.0, 0.1], "val_acc": np.ones((2, 2)), "what": "se"}, "what must be"),
+])
+def test_lambda_sweep_rejects_bad_input(kwargs, match):
+    from course_utils import plotting
+
+    with pytest.raises(ValueError, match=match):
+        plotting.plot_lambda_sweep(**kwargs)
+
+
+def test_input_weight_maps_draw_blank_inputs_grey_on_white_and_check_the_mask():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    mask = torch.zeros(784, dtype=torch.bool)
+    mask[:10] = True
+    fig = plotting.plot_input_weight_maps({"a": torch.rand(784)}, mask=mask, mask_title="blank")
+    shown = np.asarray(fig.axes[0].images[0].get_array())
+    assert set(np.unique(shown[mask.reshape(28, 28).numpy()])) == {0.6}
+    assert set(np.unique(shown[~mask.reshape(28, 28).numpy()])) == {1.0}  # white, not black
+    with pytest.raises(ValueError, match="mask must have one entry per input"):
+        plotting.plot_input_weight_maps({"a": torch.rand(784)}, mask=torch.zeros(10, dtype=torch.bool))
+    with pytest.raises(ValueError, match="maps must hold at least one"):
+        plotting.plot_input_weight_maps({})
+    plt.close("all")
+
+
+def test_weight_histograms_leave_room_above_the_bars_for_the_legend():
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    fig = plotting.plot_weight_histograms({"L2": torch.randn(2000), "L1 proximal": torch.randn(2000)},
+                                          title="t")
+    for ax in fig.axes:
+        tallest = max(patch.get_path().vertices[:, 1].max() for patch in ax.patches)
+        assert ax.get_ylim()[1] >= 10 * tallest
+    assert fig.get_suptitle() == "t"
+    plt.close("all")

@@ -28,6 +28,7 @@ and ``from course_utils.plotting import X`` work for every figure function.
 """
 
 from course_utils.plotting.dropout import (
+    plot_dropout_curves,
     plot_dropout_explorer,
     plot_dropout_masks,
     plot_dropout_rate_sweep,
@@ -155,7 +156,7 @@ __all__ = [
     "plot_ensemble_explorer", "plot_ensemble_size_curves", "plot_staged_curves",
     "plot_training_cost", "plot_vote_theory",
     # 04
-    "plot_dropout_explorer", "plot_dropout_masks", "plot_dropout_rate_sweep",
+    "plot_dropout_curves", "plot_dropout_explorer", "plot_dropout_masks", "plot_dropout_rate_sweep",
     "plot_eval_pitfall", "plot_mask_average", "plot_mc_dropout", "plot_regularizer_comparison",
     "plot_unit_ablation",
     # 05

@@ -4,6 +4,7 @@
 figure                                                 function
 =====================================================  ==================================
 a digit and a hidden layer under random keep masks     :func:`plot_dropout_masks`
+train and validation accuracy over seeds, with gaps    :func:`plot_dropout_curves`
 mean over masks converges to the evaluation output     :func:`plot_mask_average`
 final accuracy against the drop probability p          :func:`plot_dropout_rate_sweep`
 Monte-Carlo averaging vs one evaluation-mode pass      :func:`plot_mc_dropout`
@@ -14,11 +15,12 @@ the explorer's masks and accuracies                    :func:`plot_dropout_explo
 =====================================================  ==================================
 
 Train and held-out accuracy with and without dropout, with the final gap per seed, are
-drawn by :func:`course_utils.plotting.shared.plot_train_test_curves` (``gap=True``).
+drawn by :func:`plot_dropout_curves`: :func:`course_utils.plotting.shared.plot_train_test_curves`
+(``gap=True``) with its bands clipped to the range an accuracy can take.
 
-"no dropout" is grey, (inverted) dropout green, vanilla dropout vermillion, Monte-Carlo
-dropout purple; a condition named ``"p = 0.2"`` is dropout. Train curves are solid, test
-curves dotted.
+"no dropout" (p = 0) is grey triangles, (inverted) dropout green circles, vanilla dropout
+vermillion, Monte-Carlo dropout purple, in every figure of the chapter; a condition named
+``"p = 0.2"`` is dropout. Train curves are solid, validation dashed, test dotted.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -40,6 +43,7 @@ from course_utils.plotting.shared import (
     bar_errors,
     errorbars,
     line_kwargs,
+    plot_train_test_curves,
     series_styles,
     split_of,
     style,
@@ -47,8 +51,9 @@ from course_utils.plotting.shared import (
 )
 
 _PREFER = ("dropout",)
-#: Dropped hidden units in :func:`plot_dropout_masks` (a marking, not a method).
-DROPPED_COLOR = "#D55E00"
+#: The cross that marks a dropped hidden unit in :func:`plot_dropout_masks` (a marking, not
+#: a method: no colour of the palette, so it is never read as vanilla dropout).
+DROPPED_COLOR = "0.15"
 
 
 def _hidden_grid(values: Tensor) -> np.ndarray:
@@ -69,8 +74,9 @@ def plot_dropout_masks(
     p: float,
 ) -> Figure:
     """Row 1: a digit and the digit under several keep masks; row 2: a hidden layer's
-    activations (units laid out on a square grid) under as many masks. Dropped units are
-    shown in red-orange; each row has a colour bar (pixel value, activation)."""
+    activations (units laid out on a square grid) under as many masks. A dropped unit is
+    white (its output is 0) and marked with a dark cross; each row has a colour bar (pixel
+    value, activation)."""
     n = len(digit_masks)
     fig, axes = plt.subplots(2, n + 1, figsize=(1.5 * (n + 1) + 0.9, 3.9), layout="constrained")
     cmap = mpl.colormaps["gray_r"].with_extremes(bad="white")
@@ -92,15 +98,52 @@ def plot_dropout_masks(
             shown = np.where(masks_here.numpy() > 0, image.numpy(), 0.0)
             shown[np.isnan(image.numpy())] = np.nan
             drawn = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
-            dropped = np.ma.masked_where(masks_here.numpy() != 0, np.ones(shown.shape))
-            if row == 1:  # hidden units: mark every dropped unit
-                ax.imshow(dropped, cmap=mpl.colors.ListedColormap([DROPPED_COLOR]), alpha=0.55)
+            if row == 1 and col > 0:  # hidden units: mark every dropped unit with a cross
+                rows_, cols_ = np.nonzero(masks_here.numpy() == 0)
+                ax.scatter(cols_, rows_, marker="x", s=14, linewidths=0.9, color=DROPPED_COLOR)
             ax.set_title(f"{name}" if col == 0 else f"mask {col}", fontsize=9)
         bar = fig.colorbar(drawn, ax=list(axes[row]), fraction=0.025, pad=0.02)
         bar.set_label(quantity, fontsize=8)
         bar.ax.tick_params(labelsize=7)
     fig.suptitle(f"Dropout with p = {p}: a new random mask on every forward pass "
-                 "(red-orange = dropped hidden unit)", fontsize=10)
+                 "(× = dropped hidden unit)", fontsize=10)
+    return fig
+
+
+def plot_dropout_curves(
+    runs: Mapping[str, object],
+    *,
+    held_out: str = "validation",
+    what: Spread = "ci",
+    gap: bool = True,
+    title: str = "",
+) -> Figure:
+    """Train and held-out accuracy per epoch of several conditions over seeds, and (with
+    ``gap``) each condition's final train - held-out gap, as
+    :func:`course_utils.plotting.shared.plot_train_test_curves` draws them, by default with
+    95 % t intervals of the mean (``what="ci"``; ``"sd"``: mean ± sample sd). The shaded
+    bands are clipped to [0, 1]: a symmetric interval around a mean near 100 % would
+    otherwise reach above an accuracy of 1, which no run can have.
+
+    Args:
+        runs: ``{condition: histories}`` (one :class:`course_utils.training.History` per
+            seed, the same epochs), as for ``plot_train_test_curves``.
+        held_out: the split of the histories' ``val_*`` curves.
+        what: ``"ci"`` or ``"sd"``, for the bands and the gap's error bars.
+        gap: draw the panel of final gaps.
+        title: the curves' title.
+
+    Raises:
+        ValueError: as ``plot_train_test_curves`` (empty ``runs``, an unknown ``what`` or
+            ``held_out``, mismatched curves).
+    """
+    fig = plot_train_test_curves(runs, held_out=held_out, what=what, gap=gap, title=title)
+    ax = fig.axes[0]
+    for band in ax.collections:
+        if isinstance(band, PolyCollection):
+            for path in band.get_paths():
+                path.vertices[:, 1] = np.clip(path.vertices[:, 1], 0.0, 1.0)
+    ax.set_ylim(top=1.02)
     return fig
 
 
@@ -140,8 +183,10 @@ def plot_dropout_rate_sweep(
     what: Spread = "sd",
 ) -> Figure:
     """Final train (filled markers) and held-out (``held_out``; hollow markers) accuracy
-    against the drop probability p, in dropout's colour; accuracy from 0. The points are
-    not connected and the x ticks are the trained rates: nothing is claimed between them.
+    against the drop probability p; accuracy from 0. p = 0 is drawn in the style of "no
+    dropout" (grey triangles), every p > 0 in dropout's (green circles), as in the
+    chapter's other figures. The points are not connected and the x ticks are the
+    trained rates: nothing is claimed between them.
 
     Each entry of ``train_acc`` / ``test_acc`` is one number (one run) or the values of
     several seeds: then the mean is drawn with error bars (``what``: sample sd or 95 % t
@@ -149,35 +194,42 @@ def plot_dropout_rate_sweep(
     training loss) get no accuracy point, only a cross at the bottom labelled "diverged";
     ``chosen`` marks the rate picked (on the held-out split) with a vertical line.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    method = style("dropout")
+    fig, ax = plt.subplots(figsize=(8.6, 3.6))
     ps = [float(p) for p in ps]
     diverged = [False] * len(ps) if diverged is None else [bool(d) for d in diverged]
     split = split_of(held_out) or "test"
+    groups = (("no dropout (p = 0)", style("no dropout"), lambda rate: rate == 0.0),
+              ("dropout (p > 0)", style("dropout"), lambda rate: rate > 0.0))
     for name, values, line_split in (("train", train_acc, "train"), (held_out, test_acc, split)):
-        keep = [i for i, bad in enumerate(diverged) if not bad]
-        runs = [np.atleast_1d(np.asarray(values[i], dtype=float)) for i in keep]
-        x = [ps[i] for i in keep]
-        if runs and min(len(r) for r in runs) >= 2:
-            summaries = [summarize_values(r) for r in runs]
-            errorbars(ax, x, summaries, what=what, label=name,
-                      method=replace(method, label=name), split=line_split, linestyle="none")
-        else:
-            ax.plot(x, [float(r.mean()) for r in runs],
-                    **{**line_kwargs(method, split=line_split), "label": f"{name} (1 run)",
-                       "linestyle": "none"})
+        for method_name, method, member in groups:
+            keep = [i for i, bad in enumerate(diverged) if not bad and member(ps[i])]
+            if not keep:
+                continue
+            runs = [np.atleast_1d(np.asarray(values[i], dtype=float)) for i in keep]
+            x = [ps[i] for i in keep]
+            label = f"{method_name}: {name}"
+            if min(len(r) for r in runs) >= 2:
+                summaries = [summarize_values(r) for r in runs]
+                errorbars(ax, x, summaries, what=what, label=label,
+                          method=replace(method, label=label), split=line_split,
+                          linestyle="none")
+            else:
+                ax.plot(x, [float(r.mean()) for r in runs],
+                        **{**line_kwargs(method, split=line_split), "label": f"{label} (1 run)",
+                           "linestyle": "none"})
     bad = [p for p, d in zip(ps, diverged, strict=True) if d]
     if bad:
         ax.plot(bad, [0.03] * len(bad), "x", color="k", markersize=9,
                 label="diverged (training loss NaN or inf)")
     if chosen is not None:
-        ax.axvline(chosen, color=method.color, linestyle=":", linewidth=1.2,
+        chosen_style = style("no dropout" if chosen == 0 else "dropout")
+        ax.axvline(chosen, color=chosen_style.color, linestyle=":", linewidth=1.2,
                    label=f"chosen on {held_out}: p = {chosen:g}")
     ax.axhline(0.1, **REFERENCE, label="chance (10 classes)")
     ax.set(xlabel="drop probability p (only the rates marked on the axis were trained)",
            ylabel="final accuracy", title=title, ylim=(0, 1.05))
     ax.set_xticks(ps)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 

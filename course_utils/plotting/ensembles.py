@@ -55,25 +55,28 @@ def plot_vote_theory(
     *,
     p: float,
     method: str = "seeds ensemble",
+    ylabel: str = "test accuracy",
 ) -> Figure:
     """Why voting works, and why it works less than promised: three panels.
 
     Left: majority-vote accuracy against the number of members, for independent members
-    (the binomial formula, a reference line) and measured (``measured``: name -> accuracy
-    per size, in the style of the vote it names).
+    (the binomial formula, a reference line; ``p`` is a fraction, printed as a percentage)
+    and measured (``measured``: name -> accuracy per size, in the style of the vote it
+    names).
     Middle: how many members get each test image wrong, measured (bars, in the style of
     the ensemble ``method``) against the binomial distribution of independent members
     (``independent_pmf``, dots).
     Right: the members' pairwise disagreement matrix.
+    ``ylabel`` labels the left panel's accuracy axis (say the split and the unit).
     """
     fig, (ax_acc, ax_wrong, ax_dis) = plt.subplots(1, 3, figsize=(13, 3.8),
                                                    width_ratios=(1.2, 1.2, 0.9))
     ax_acc.plot(sizes, independent, marker="o", markersize=3, **REFERENCE,
-                label=f"independent members, p = {p:.3f}")
+                label=f"independent members, p = {100 * p:.1f} %")
     styles = series_styles(measured, prefer=_PREFER)
     for name, values in measured.items():
         ax_acc.plot(sizes, values, **line_kwargs(styles[name], n_points=len(values)))
-    ax_acc.set(xlabel="number of members", ylabel="test accuracy",
+    ax_acc.set(xlabel="number of members", ylabel=ylabel,
                title="Majority vote: promise and reality")
     ax_acc.legend(fontsize=8, loc="center right")
     counts = np.bincount(np.asarray(wrong_counts), minlength=len(independent_pmf))
@@ -238,6 +241,9 @@ def plot_staged_curves(
         ax.axvline(position, **{**REFERENCE, "linestyle": ":", "linewidth": 1.4}, label=name)
     if logx:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))  # 1, 10, 100
+    else:
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))  # whole rounds
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     return fig
@@ -274,22 +280,32 @@ def plot_training_cost(
 
 def plot_ensemble_explorer(result: Mapping[str, object]) -> Figure:
     """The chapter 03 explorer: the ensemble's boundary on the training set (left) and its
-    train (solid) / test (dotted) accuracy against the number of members (right), in the
-    colour of its method."""
+    train (solid) / held-out accuracy against the number of members (right), in the
+    colour of its method.
+
+    The held-out curve is ``result["val_curve"]`` (validation points, dashed) when given,
+    else ``result["test_curve"]`` (dotted). The x axis counts members in whole numbers, and
+    the left title says when boosting stopped before the requested number of members."""
     fig, (ax, ax_curve) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=(1, 1.3))
     model = result["model"]
+    asked, fitted = int(result["n_estimators"]), len(result["train_curve"])
+    members = (f"{asked} members" if fitted == asked
+               else f"{asked} members asked, {fitted} fitted (boosting stopped)")
     plot_decision_boundary(ax, lambda g: model.predict_proba(g.numpy()), result["x_train"],
                            result["y_train"], resolution=100,
-                           title=f"{result['method']}, {result['n_estimators']} members, "
-                                 f"depth {result['max_depth']}")
+                           title=f"{result['method']}, {members}, depth {result['max_depth']}")
     ax.title.set_fontsize(9)
     method = find_style(str(result["method"]), prefer=_PREFER) or other_style(0)
-    rounds = np.arange(1, len(result["train_curve"]) + 1)
-    for split, curve in (("train", result["train_curve"]), ("test", result["test_curve"])):
+    rounds = np.arange(1, fitted + 1)
+    held_out = ("validation", result["val_curve"]) if "val_curve" in result else (
+        "test", result["test_curve"])
+    for split, curve in (("train", result["train_curve"]), held_out):
         kwargs = line_kwargs(method, split=split, n_points=len(rounds))
-        ax_curve.plot(rounds, curve, **{**kwargs, "label": split})
-    ax_curve.set(xlabel="members", ylabel="accuracy", ylim=(0.5, 1.01),
-                 title=f"train {result['train_acc']:.1%}, test {result['test_acc']:.1%}")
+        ax_curve.plot(rounds, 100 * np.asarray(curve, dtype=float), **{**kwargs, "label": split})
+    ax_curve.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    ax_curve.set(xlabel="members in the ensemble", ylabel="accuracy (%)", ylim=(50, 101),
+                 title=f"train {100 * result['train_curve'][-1]:.1f} %, "
+                       f"{held_out[0]} {100 * held_out[1][-1]:.1f} %")
     ax_curve.legend(loc="lower right")
     fig.tight_layout()
     return fig

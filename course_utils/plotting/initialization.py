@@ -436,6 +436,20 @@ def plot_depth_sweep(
     return fig
 
 
+def _resolution(stats: Sequence[object]) -> np.ndarray:
+    """Per layer, the smallest spread over the inputs a layer's float outputs can resolve:
+    10 x the dtype's machine epsilon x the outputs' root mean square (a unit's offset)."""
+    floors = []
+    for layer in stats:
+        output = layer.output
+        if output is None:
+            floors.append(0.0)
+            continue
+        rms = float(output.detach().double().pow(2).mean().sqrt())
+        floors.append(10 * torch.finfo(output.dtype).eps * rms)
+    return np.array(floors)
+
+
 def plot_init_explorer(
     stats: Sequence[object], *, title: str = "", max_panels: int = 5, relu_max: float = 3.0
 ) -> Figure:
@@ -444,13 +458,17 @@ def plot_init_explorer(
     Shows ``max_panels`` layers spread evenly from the first to the last (fixed ranges as
     in :func:`plot_layer_histograms`, values beyond them piled into the end bins, one
     shared y axis; a ReLU panel's title gives the share of exact zeros ("0: 50%"), which
-    it leaves out, and the share piled into its last bin (">3: 1%")), then the std of the activations and of
-    the gradients against depth on a log axis.
+    it leaves out, and the share piled into its last bin (">3: 1%")), then, against depth on
+    a log axis, the pooled std of the activations, each unit's spread over the inputs
+    (``unit_std``, where it was recorded: a pooled std kept up by per-unit offsets, such as
+    a sigmoid's mean or PyTorch's default biases, shows as a gap between the two lines; it
+    is not drawn where it falls below 10 machine epsilons of the outputs' size, where a
+    measured spread is rounding noise) and the std of the gradients.
     """
     if not stats:
         raise ValueError("stats must hold at least one layer, but got none")
     picks = sorted({round(i) for i in np.linspace(0, len(stats) - 1, min(max_panels, len(stats)))})
-    fig = plt.figure(figsize=(11, 3.4))
+    fig = plt.figure(figsize=(11, 3.9))
     grid = fig.add_gridspec(1, len(picks) + 2)
     panels = []
     for col, i in enumerate(picks):
@@ -474,13 +492,20 @@ def plot_init_explorer(
             ax.set_ylabel("fraction of values", fontsize=8)
     ax = fig.add_subplot(grid[0, len(picks):])
     layers = [s.index for s in stats]
-    for k, (attribute, label) in enumerate((("std", "activation std"),
-                                            ("grad_std", "gradient std"))):
+    series = (("std", "activation std (pooled)"),
+              ("unit_std", "each unit's spread over the inputs"),
+              ("grad_std", "gradient std"))
+    for k, (attribute, label) in enumerate(series):
         values = np.array([getattr(s, attribute) or np.nan for s in stats], dtype=float)
+        if np.isnan(values).all():  # not recorded (e.g. batches of one input)
+            continue
         values[values <= 0] = np.nan
+        if attribute == "unit_std":  # below the float resolution of the outputs it is rounding noise
+            values[values < _resolution(stats)] = np.nan
+            label += " (not drawn below\nthe float resolution)"
         ax.semilogy(layers, values, **line_kwargs(other_style(k, label), n_points=len(layers)))
     ax.set(xlabel="layer", ylabel="std (log scale)", title="Through depth")
-    ax.legend()
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
     fig.suptitle(title or "Activations and gradients at initialization")
     fig.tight_layout()
     return fig

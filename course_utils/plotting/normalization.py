@@ -23,7 +23,9 @@ Train and validation curves of several settings, against the training step, are 
 
 "without BN" / "no normalization" is grey, batch norm blue, layer norm orange, BN with an
 injected shift sky blue; two settings of the same method in one panel ("relu, BN" and
-"sigmoid, BN") share its marker in two shades of its colour.
+"sigmoid, BN") share its marker in two shades of its colour. Bars of BN networks stay
+batch norm's blue and tell their variants apart by hatching; a diverged run is a cross in a
+"diverged" row, never a low accuracy.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from torch import Tensor
 
@@ -44,6 +47,7 @@ from course_utils.plotting.shared import (
     Spread,
     bar_errors,
     errorbars,
+    find_style,
     line_kwargs,
     other_style,
     series_styles,
@@ -237,23 +241,62 @@ def plot_lr_sweep(
     lrs: Sequence[float],
     results: Mapping[str, Sequence[float]],
     *,
+    diverged: Mapping[str, Sequence[bool]] | None = None,
     chance: float = 0.1,
     ylabel: str = "test accuracy after the budget",
     title: str = "Accuracy after a fixed budget against the learning rate",
 ) -> Figure:
     """Final accuracy against the learning rate (log axis), one line per configuration in
-    its normalization's style (a second configuration of the same one in another shade)."""
+    its normalization's style (a second configuration of the same one in another shade).
+
+    ``diverged`` maps a configuration to one flag per rate: a diverged run (infinite or NaN
+    loss) has no accuracy, so it is drawn as a cross in the configuration's colour in a
+    separate "diverged" row below the accuracy axis, never as a low accuracy, and the
+    line is broken there; the legend explains the crosses.
+
+    Raises:
+        ValueError: a configuration of ``diverged`` is not in ``results``, or its flags
+            are not one per learning rate.
+    """
+    flags = {} if diverged is None else dict(diverged)
+    for name, row in flags.items():
+        if name not in results:
+            raise ValueError(f"diverged names a configuration not in results: {name!r}")
+        if len(row) != len(lrs):
+            raise ValueError(f"diverged[{name!r}] must hold one flag per learning rate "
+                             f"({len(lrs)}), but got {len(row)}")
     fig, ax = plt.subplots(figsize=(8.0, 3.6))
     styles = series_styles(results, prefer=_PREFER)
-    for name, values in results.items():
-        ax.plot(lrs, values, **line_kwargs(styles[name]))
+    row_y = -0.06
+    any_diverged = any(any(row) for row in flags.values())
+    for k, (name, values) in enumerate(results.items()):
+        broken = np.asarray(flags.get(name, [False] * len(lrs)), dtype=bool)
+        shown = np.where(broken, np.nan, np.asarray(values, dtype=float))
+        ax.plot(lrs, shown, **line_kwargs(styles[name]))
+        if broken.any():
+            offset = 10 ** (0.025 * (k - (len(results) - 1) / 2))  # crosses side by side
+            ax.plot(np.asarray(lrs, dtype=float)[broken] * offset, np.full(broken.sum(), row_y),
+                    linestyle="none", marker="x", markersize=7, markeredgewidth=2,
+                    color=styles[name].color)
     ax.axhline(chance, **REFERENCE, label="chance")
     ax.set_xscale("log")
     _plain_ticks(ax, "x", lrs)
     ax.set(xlabel="learning rate (log scale)", ylabel=ylabel, title=title, ylim=(0, 1))
+    if any_diverged:
+        ax.set_ylim(-0.12, 1)
+        ax.axhline(0, color="0.3", linewidth=0.8)
+        ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        ax.set_yticks([row_y, *ticks], ["diverged", *(f"{t:g}" for t in ticks)])
+        ax.plot([], [], linestyle="none", marker="x", markersize=7, markeredgewidth=2,
+                color="0.3", label="diverged (loss inf or NaN):\nno accuracy, a cross\n"
+                                   "in the run's colour")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
+
+
+#: Hatches that tell the bars of a group apart (not the data splits' "//" and "..").
+_BAR_HATCHES = ("", "xxx", "++", "oo", "**")
 
 
 def plot_grouped_bars(
@@ -267,22 +310,41 @@ def plot_grouped_bars(
 ) -> Figure:
     """Bars of the mean with error bars (sample sd, or with ``what="ci"`` the 95 % t
     interval): outer keys are groups on the x axis (named by ``xlabel``), inner keys are
-    the bars of a group (one colour each: a normalization's style when they name one,
-    batch norm's otherwise), values are the runs (e.g. seeds). Bars start at 0; a bar of
-    one run has no error bar, and the legend says how many runs each bar has."""
+    the bars of a group, values are the runs (e.g. seeds).
+
+    Colour says which network, hatching which variant: a group's bars take the colour of
+    the normalization its name gives ("relu, BN" and "sigmoid, BN" get batch norm's blue in
+    two shades, as in the learning-rate figures), batch norm's blue when it names none, so
+    batch norm keeps one colour in every figure; the first bar of each group is solid, the
+    next ones are hatched, and the legend names the variants. Bars start at 0; a bar of one
+    run has no error bar, and the legend says how many runs each bar has.
+
+    Raises:
+        ValueError: ``values`` is empty, or there are more variants than hatches.
+    """
+    if not values:
+        raise ValueError("values must hold at least one group, but got none")
     groups = list(values)
     series = list(dict.fromkeys(name for group in values.values() for name in group))
+    if len(series) > len(_BAR_HATCHES):
+        raise ValueError(f"values may hold at most {len(_BAR_HATCHES)} bars per group, but got "
+                         f"{len(series)}")
     width = 0.8 / len(series)
-    styles = series_styles(series, prefer=_PREFER, default="batch norm")
+    group_styles = series_styles(groups, prefer=_PREFER, default="batch norm",
+                                 distinct=any(find_style(g, prefer=_PREFER) for g in groups))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(groups) + 4.0), 3.5))
+    handles = []
     for j, name in enumerate(series):
         members = [(i, np.asarray(values[group][name], dtype=float))
                    for i, group in enumerate(groups) if name in values[group]]
         xs = [i + (j - (len(series) - 1) / 2) * width for i, _ in members]
         means = np.array([runs.mean() for _, runs in members])
         yerr, note = bar_errors([runs for _, runs in members], what)
-        ax.bar(xs, means, width=width, yerr=yerr, capsize=3, color=styles[name].color,
-               label=f"{name} ({note})")
+        colors = [group_styles[groups[i]].color for i, _ in members]
+        ax.bar(xs, means, width=width, yerr=yerr, capsize=3, color=colors,
+               hatch=_BAR_HATCHES[j], edgecolor="white", linewidth=0.8)
+        handles.append(Patch(facecolor=group_styles[groups[0]].color, edgecolor="white",
+                             hatch=_BAR_HATCHES[j], label=f"{name} ({note})"))
         for x, mean in zip(xs, means, strict=True):
             ax.text(x, mean + 0.01, f"{mean:.1%}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(groups)), [textwrap.fill(g, 16) for g in groups])
@@ -291,7 +353,7 @@ def plot_grouped_bars(
         ax.set_ylim(*ylim)
     else:
         ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 

@@ -143,15 +143,34 @@ def plot_search_scatter(
     return fig
 
 
+def _check_epochs(name: str, epochs: Sequence[int] | None,
+                  curves: Sequence[Sequence[float]]) -> None:
+    if epochs is None:
+        return
+    lengths = sorted({len(curve) for curve in curves})
+    if any(length != len(epochs) for length in lengths):
+        raise ValueError(f"{name} must give one epoch per point of every curve ({lengths} points), "
+                         f"but got {len(epochs)} epochs")
+
+
 def plot_top_curves(
     curves: Sequence[Sequence[float]],
     labels: Sequence[str],
     *,
     ncols: int = 5,
     title: str,
+    epochs: Sequence[int] | None = None,
 ) -> Figure:
     """Small multiples of validation-accuracy curves (one panel per run, best first, shared
-    axes), in the validation split's style."""
+    axes), in the validation split's style.
+
+    ``epochs`` gives the epoch of each point of a curve (e.g. ``[2, 4, ..., 50]`` for a run
+    evaluated every 2 epochs); by default the points are epochs 1, 2, 3, ...
+
+    Raises:
+        ValueError: ``epochs`` whose length differs from a curve's.
+    """
+    _check_epochs("epochs", epochs, curves)
     nrows = max(1, -(-len(curves) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 1.55 * nrows + 0.6),
                              sharex=True, sharey=True)
@@ -160,8 +179,8 @@ def plot_top_curves(
         if i >= len(curves):
             ax.axis("off")
             continue
-        epochs = np.arange(1, len(curves[i]) + 1)
-        ax.plot(epochs, curves[i], color=validation.color, linestyle=validation.linestyle,
+        x = np.arange(1, len(curves[i]) + 1) if epochs is None else np.asarray(epochs)
+        ax.plot(x, curves[i], color=validation.color, linestyle=validation.linestyle,
                 linewidth=1.2)
         ax.set_title(labels[i], fontsize=7)
         ax.set_ylim(0, 1)
@@ -335,19 +354,31 @@ def plot_halving(
     candidates: Sequence[Sequence[int]],
     *,
     title: str,
+    epochs: Sequence[int] | None = None,
 ) -> Figure:
     """Successive halving on recorded curves: every run in light grey, and the runs still
     in the race drawn up to the budget of the rung they reached, in successive halving's
-    colour, lighter for early rungs and darker for later ones."""
+    colour, lighter for early rungs and darker for later ones.
+
+    ``epochs`` gives the epoch of each point of a curve (default 1, 2, 3, ...); a rung's
+    runs are drawn up to the last point at or before its budget.
+
+    Raises:
+        ValueError: ``epochs`` whose length differs from a curve's.
+    """
+    _check_epochs("epochs", epochs, curves)
     fig, ax = plt.subplots(figsize=(6.8, 3.8))
     for curve in curves:
-        ax.plot(np.arange(1, len(curve) + 1), curve, color="0.88", linewidth=0.7)
+        x = np.arange(1, len(curve) + 1) if epochs is None else np.asarray(epochs)
+        ax.plot(x, curve, color="0.88", linewidth=0.7)
     base = style("successive halving").color
     shades = np.linspace(-0.6, 0.45, max(2, len(resources)))
     for rung, (resource, members) in enumerate(zip(resources, candidates, strict=True)):
         color = shade(base, shades[rung]) if shades[rung] else base
         for member in members:
-            ax.plot(np.arange(1, resource + 1), curves[member][:resource], color=color,
+            x = np.arange(1, len(curves[member]) + 1) if epochs is None else np.asarray(epochs)
+            shown = x <= resource
+            ax.plot(x[shown], np.asarray(curves[member], dtype=float)[shown], color=color,
                     linewidth=0.9)
         ax.axvline(resource, color=color, linestyle="-.", linewidth=0.9,
                    label=f"rung {rung}: {len(members)} runs to epoch {resource}")
@@ -584,7 +615,7 @@ def plot_search_coverage(result: Mapping[str, object]) -> Figure:
         ax.scatter(points[:, 0], np.zeros(len(points)) - 0.04, marker="|", s=80,
                    color=sampler.color, label="projection on x")
         ax.set(xlabel="important hyperparameter x", title=(
-            f"{layout}: {result[layout + '_distinct']} distinct x, best score "
+            f"{layout}: {len(points)} trials, {result[layout + '_distinct']} distinct x, best "
             f"{result[layout + '_best']:.3f}"), xlim=(0, 1), ylim=(-0.08, 1.02))
         ax.title.set_color(sampler.color)
         ax.grid(False)

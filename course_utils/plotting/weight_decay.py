@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -49,6 +50,18 @@ def _lambda_axis_positions(lambdas: Sequence[float]) -> tuple[np.ndarray, list[s
     return positions, labels
 
 
+def _mark_axis_break(ax: Axes, x: float) -> None:
+    """A gap and two slanted strokes in the bottom spine at ``x`` (a broken x axis)."""
+    transform = ax.get_xaxis_transform()  # x in data units, y in axes fractions
+    half = 10 ** 0.06  # half the gap, in decades
+    for y in (0.0,):
+        ax.fill_between([x / half, x * half], y - 0.02, y + 0.02, color="white",
+                        transform=transform, clip_on=False, zorder=5, linewidth=0)
+        for end in (x / half, x * half):
+            ax.plot([end / 10 ** 0.03, end * 10 ** 0.03], [y - 0.025, y + 0.025], color="k",
+                    linewidth=1, transform=transform, clip_on=False, zorder=6)
+
+
 def plot_lambda_sweep(
     lambdas: Sequence[float],
     val_acc: np.ndarray,
@@ -58,38 +71,82 @@ def plot_lambda_sweep(
     title: str = "Choosing λ on the validation set",
     what: Spread = "sd",
     method: str = "L2 penalty",
+    baseline: str = "no regularization",
 ) -> Figure:
     """Validation (dashed) and training (solid) accuracy against λ on a log axis, mean ±
-    sd over seeds (``what="ci"``: 95 % t interval), in the colour of ``method``.
+    sd over seeds (``what="ci"``: 95 % t interval).
+
+    The λ > 0 points are drawn in the colour of ``method`` and joined; λ = 0 (no penalty,
+    which has no place on a log axis) is drawn one decade left of the smallest λ > 0, in
+    the colour of ``baseline``, not joined to the others, and the axis is marked as broken
+    between the two.
 
     Args:
-        lambdas: the λ values (0 allowed: drawn at the left, labelled 0).
+        lambdas: the λ values, each >= 0 (0 allowed: drawn at the left, labelled 0).
         val_acc: ``seeds x len(lambdas)`` validation accuracies.
         train_acc: optional ``seeds x len(lambdas)`` training accuracies.
-        chosen: the selected λ, marked by a vertical line.
+        chosen: the selected λ (one of ``lambdas``), marked by a vertical line.
         title: the figure's title.
         what: the error bars: ``"sd"`` or ``"ci"``.
-        method: the regularizer whose strength λ is.
+        method: the regularizer whose strength λ is (a palette name).
+        baseline: the palette name of λ = 0.
+
+    Returns:
+        The figure (one axes).
+
+    Raises:
+        ValueError: ``lambdas`` is empty, negative or repeated; an accuracy array does not
+            have one column per λ; ``chosen`` is not one of ``lambdas``; ``what`` is unknown.
+
+    Examples:
+        >>> fig = plot_lambda_sweep([0.0, 0.01, 0.1], [[0.8, 0.82, 0.7], [0.79, 0.83, 0.72]])
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['validation (mean ± sd, 2 seeds)', 'no decay (λ = 0): validation (mean ± sd, 2 seeds)']
+        >>> plt.close(fig)
     """
-    positions, labels = _lambda_axis_positions(lambdas)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    series = [("validation", val_acc)] + ([("train", train_acc)] if train_acc is not None else [])
-    for split, values in series:
-        values = np.atleast_2d(np.asarray(values, dtype=float))
-        if len(values) < 2:
-            ax.plot(positions, values[0], **{**line_kwargs(style(method), split=split),
-                                             "label": f"{split} (1 seed)"})
+    lambdas = [float(lam) for lam in lambdas]
+    if not lambdas or any(not lam >= 0 for lam in lambdas) or len(set(lambdas)) != len(lambdas):
+        raise ValueError(f"lambdas must be distinct values >= 0, but got {lambdas}")
+    if what not in ("sd", "ci"):
+        raise ValueError(f"what must be 'sd' or 'ci', but got {what!r}")
+    if chosen is not None and float(chosen) not in lambdas:
+        raise ValueError(f"chosen must be one of lambdas {lambdas}, but got {chosen!r}")
+    series = []
+    for split, values in (("validation", val_acc), ("train", train_acc)):
+        if values is None:
             continue
-        errorbars(ax, positions, summarize_runs(values), what=what, method=method, label=split,
-                  split=split)
+        array = np.atleast_2d(np.asarray(values, dtype=float))
+        if array.ndim != 2 or array.shape[1] != len(lambdas):
+            name = "val_acc" if split == "validation" else "train_acc"
+            raise ValueError(f"{name} must be seeds x {len(lambdas)} (one column per λ), but "
+                             f"got shape {np.shape(values)}")
+        series.append((split, array))
+    positions, labels = _lambda_axis_positions(lambdas)
+    zero = np.array([lam == 0 for lam in lambdas])
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for split, values in series:
+        for part, name, label in ((~zero, method, split),
+                                  (zero, baseline, f"no decay (λ = 0): {split}")):
+            if not part.any():
+                continue
+            if len(values) < 2:
+                ax.plot(positions[part], values[0, part],
+                        **{**line_kwargs(style(name), split=split), "label": f"{label} (1 seed)"})
+                continue
+            errorbars(ax, positions[part], summarize_runs(values[:, part]), what=what,
+                      method=name, label=label, split=split)
     if chosen is not None:
-        ax.axvline(positions[list(lambdas).index(chosen)], color="k", linestyle=":",
+        ax.axvline(positions[lambdas.index(float(chosen))], color="k", linestyle=":",
                    linewidth=1, label=f"chosen λ = {chosen:g}")
     ax.set_xscale("log")
     ax.set_xticks(positions, labels)
     ax.minorticks_off()
-    ax.set(xlabel="λ (L2 coefficient, log scale; 0 = no decay)", ylabel="accuracy", title=title)
-    ax.legend()
+    if zero.any() and (~zero).any():
+        ax.set_xlim(positions.min() / 10 ** 0.4, positions.max() * 10 ** 0.4)
+        _mark_axis_break(ax, float(np.sqrt(positions[zero][0] * positions[~zero].min())))
+    ax.set(xlabel="λ (L2 coefficient, log scale; 0 = no decay, left of the break)",
+           ylabel="accuracy", title=title)
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -128,8 +185,11 @@ def plot_weight_histograms(
              ylabel="number of weights (log scale)", title="Weight values")
     right.axvline(np.log10(tol), color="k", linestyle=":", label=f"|w| = {tol:g}")
     right.set_yscale("log")
-    right.set(xlabel="log10 |w|  (non-zero weights)", ylabel="number of weights (log scale)",
+    right.set(xlabel="log10 |w| (non-zero weights only)", ylabel="number of weights (log scale)",
               title="Weight magnitudes")
+    for ax in (left, right):  # room above the bars for the legend, so it hides no data
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 30)
     left.legend(loc="upper right", fontsize=8)
     right.legend(loc="upper left", fontsize=8)
     fig.suptitle(title)
@@ -153,16 +213,31 @@ def plot_input_weight_maps(
     largest value of all panels, with one colour bar, so the panels can be compared;
     otherwise each panel has its own scale and colour bar. Panel titles are written in the
     condition's palette colour. A boolean ``mask`` (one entry per input) is drawn first, in
-    its own panel (masked inputs light grey, the others black), titled ``mask_title``.
+    its own panel (masked inputs grey, the others white, in a frame), titled ``mask_title``.
+
+    Raises:
+        ValueError: ``maps`` is empty, or ``mask`` does not have one entry per input.
     """
+    if not maps:
+        raise ValueError("maps must hold at least one condition, but got {}")
     extra = 0 if mask is None else 1
     fig, all_axes = plt.subplots(1, len(maps) + extra, figsize=(2.9 * (len(maps) + extra) + 0.8, 3.1),
                                  squeeze=False, layout="constrained")
     if mask is not None:
-        flags = np.asarray(torch.as_tensor(mask).detach(), dtype=bool).reshape(shape)
-        all_axes[0][0].imshow(flags, cmap="gray", vmin=0, vmax=1.25, interpolation="nearest")
-        all_axes[0][0].set_title(f"{mask_title}\n(grey: {int(flags.sum())} of {flags.size})", fontsize=9)
-        all_axes[0][0].axis("off")
+        flags = np.asarray(torch.as_tensor(mask).detach(), dtype=bool)
+        if flags.size != shape[0] * shape[1]:
+            raise ValueError(f"mask must have one entry per input ({shape[0]} x {shape[1]} = "
+                             f"{shape[0] * shape[1]}), but got {flags.size} entries")
+        flags = flags.reshape(shape)
+        # masked inputs grey, the others white: black would read as "not read" beside the maps
+        all_axes[0][0].imshow(np.where(flags, 0.6, 1.0), cmap="gray", vmin=0, vmax=1,
+                              interpolation="nearest")
+        all_axes[0][0].set_title(f"{mask_title}\n(grey: {int(flags.sum())} of {flags.size}; "
+                                 "white: the others)", fontsize=9)
+        all_axes[0][0].set_xticks([])
+        all_axes[0][0].set_yticks([])
+        for spine in all_axes[0][0].spines.values():
+            spine.set_visible(True)
     axes = all_axes[:, extra:]
     images = {name: np.asarray(torch.as_tensor(values).detach(), dtype=float).reshape(shape)
               for name, values in maps.items()}
