@@ -8,6 +8,7 @@ call ``.show()`` (or let the notebook display ``.widget``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -568,8 +569,9 @@ def coverage_score(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def search_coverage(budget: int, *, seed: int = 0) -> dict[str, Any]:
     """Grid and random search with the same budget on :func:`coverage_score`.
 
-    The grid uses ``n = floor(sqrt(budget))`` values per axis at the cell centres
-    (``n * n <= budget`` trials); random search draws ``budget`` points uniformly.
+    ``budget`` is a square number ``n * n``: the grid puts ``n`` values per axis at the
+    cell centres, random search draws ``budget`` points uniformly, so both get exactly
+    ``budget`` trials (searches are compared at equal budgets).
 
     Returns:
         ``grid`` and ``random``: ``(trials, 2)`` points; ``*_distinct``: how many different
@@ -577,11 +579,12 @@ def search_coverage(budget: int, *, seed: int = 0) -> dict[str, Any]:
         ``curve_x`` / ``curve_score``: the response along x (at y = 0.5).
 
     Raises:
-        ValueError: ``budget < 1``.
+        ValueError: ``budget`` below 1 or not a square number.
     """
-    if budget < 1:
-        raise ValueError(f"budget must be at least 1, but got {budget}")
-    n = int(budget**0.5)
+    n = math.isqrt(budget) if budget >= 1 else 0
+    if budget < 1 or n * n != budget:
+        raise ValueError(f"budget must be a square number of at least 1 (1, 4, 9, ...), "
+                         f"but got {budget}")
     centres = (torch.arange(n, dtype=torch.float64) + 0.5) / n
     grid = torch.cartesian_prod(centres, centres).reshape(-1, 2)
     random = torch.rand(budget, 2, generator=torch.Generator().manual_seed(seed),

@@ -800,18 +800,24 @@ def test_selection_optimism_rejects_bad_arguments(kwargs, message):
 # ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("budget", [1, 9, 10, 30])
+@pytest.mark.parametrize("budget", [1, 9, 25, 64])
 def test_search_coverage_counts(budget):
     from course_utils.widgets import coverage_score, search_coverage
 
     result = search_coverage(budget, seed=2)
-    n = int(math.isqrt(budget))
-    assert result["grid"].shape == (n * n, 2) and result["random"].shape == (budget, 2)
+    n = math.isqrt(budget)
+    assert result["grid"].shape == (budget, 2) and result["random"].shape == (budget, 2)
     assert result["grid_distinct"] == n and result["random_distinct"] == budget
     grid = result["grid"]
     assert result["grid_best"] == coverage_score(grid[:, 0], grid[:, 1]).max().item()
-    with pytest.raises(ValueError, match="budget must be at least 1"):
-        search_coverage(0)
+
+
+@pytest.mark.parametrize("budget", [0, -4, 10, 30])
+def test_search_coverage_rejects_unequal_budgets(budget):
+    from course_utils.widgets import search_coverage
+
+    with pytest.raises(ValueError, match=rf"budget must be a square number .* but got {budget}"):
+        search_coverage(budget)
 
 
 def test_search_coverage_explorer_redraws_on_change():
