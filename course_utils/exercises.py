@@ -743,7 +743,22 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_submissions_message(course_dir: Path, assignments: Sequence[str]) -> str | None:
+    """What to tell a grader whose course directory has nothing to grade (None if it has)."""
+    if not (course_dir / "nbgrader_config.py").is_file() or _submissions(course_dir, assignments):
+        return None  # not a course directory (autograde says so), or something to grade
+    which = f" of {', '.join(assignments)}" if assignments else ""
+    return (f"no submissions{which} to grade in {course_dir / 'submitted'}: put each student's "
+            f"notebook at submitted/<student>/<assignment>/<assignment>.ipynb, where "
+            f"<assignment> is a released one ({_listing(course_dir / 'release')}), then run "
+            f"`course grade autograde {course_dir}` again")
+
+
 def _cmd_autograde(args: argparse.Namespace) -> int:
+    message = _no_submissions_message(Path(args.course_dir).resolve(), args.assignments or [])
+    if message is not None:
+        print(f"course: {message}", file=sys.stderr)
+        return 1
     report = autograde(args.course_dir, args.assignments, feedback=not args.no_feedback)
     print(format_summary(report))
     return 1 if report.errors else 0

@@ -300,6 +300,19 @@ def test_prepare_course_layout_and_kept_config(tmp_path):
     assert (tmp_path / "nbgrader_config.py").read_text().endswith("# edited by a grader\n")
 
 
+def test_autograde_without_submissions_says_how_to_add_them(tmp_path, capsys):
+    prepare_course(tmp_path, [str(FIXTURE)])
+    (tmp_path / "release" / "exercise_mini").mkdir(parents=True)
+    (tmp_path / "submitted" / "ann").mkdir(parents=True)  # a student folder, but no assignment in it
+    assert main(["grade", "autograde", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert "no submissions to grade in" in error and str(tmp_path / "submitted") in error
+    assert "submitted/<student>/<assignment>/<assignment>.ipynb" in error
+    assert "(exercise_mini)" in error and "course grade autograde" in error
+    assert main(["grade", "autograde", str(tmp_path), "ch99"]) == 1
+    assert "no submissions of ch99 to grade" in capsys.readouterr().err
+
+
 @needs_nbgrader
 def test_autograde_needs_a_course_directory(tmp_path):
     with pytest.raises(ValueError, match="course_dir must contain nbgrader_config.py"):
