@@ -312,7 +312,6 @@ def mean_abs_correlation(activations: Tensor, *, eps: float = 1e-8) -> float:
 
 
 @torch.no_grad()
-@torch.no_grad()
 def unit_ablation_drops(model: nn.Sequential, x: Tensor, y: Tensor, *, layer: int = -1) -> Tensor:
     """Accuracy lost when each unit of one hidden layer is removed alone (in eval mode).
 

@@ -134,9 +134,10 @@ def init_explorer_data(
     """The chapter 01 explorer's compute: per-layer statistics of a deep stack at init.
 
     Runs :func:`course_utils.diagnostics.probe_stack` with ``depth`` layers of ``width``
-    units (no bias) on ``n_samples`` N(0, 1) inputs, keeping the activations for
-    histograms. ``scheme="std"`` draws the weights from N(0, ``std``^2); any other scheme
-    ignores ``std``.
+    units on ``n_samples`` N(0, 1) inputs, keeping the activations for histograms.
+    ``scheme="std"`` draws the weights from N(0, ``std``^2); any other scheme ignores
+    ``std``. Every scheme has zero biases (as ``mlp`` gives them), except
+    ``"torch_default"``, which is ``nn.Linear``'s whole default, biases included.
 
     Returns:
         One ``LayerStats`` per layer (with ``output``); the same arguments give the same
@@ -155,28 +156,24 @@ def init_explorer_data(
     if not 1 <= depth <= 100:
         raise ValueError(f"depth must be in [1, 100], but got {depth}")
     return probe_stack(activation, std if scheme == "std" else scheme, depth=depth,  # type: ignore[arg-type]
-                       width=width, n_samples=n_samples, keep_outputs=True, seed=seed)
+                       width=width, n_samples=n_samples, keep_outputs=True, seed=seed,
+                       bias="torch_default" if scheme == "torch_default" else False)
 
 
 class InitExplorer(Explorer):
     """Activation x scheme x depth x std -> histograms of a few layers and std per layer.
 
     Every scheme draws zero biases (as ``mlp`` does), except ``torch_default``, which is
-    ``nn.Linear``'s whole default: its weights and its biases U(±1/sqrt(100)), drawn by
-    ``probe_stack(..., bias="torch_default")``. (Zero biases and no biases give the same
-    numbers at initialization.)
+    ``nn.Linear``'s whole default: its weights and its biases U(±1/sqrt(100)) (see
+    :func:`init_explorer_data`). (Zero biases and no biases give the same numbers at
+    initialization.)
     """
 
     def __init__(self) -> None:
-        from course_utils.diagnostics import probe_stack
         from course_utils.plotting import plot_init_explorer
 
         def draw(activation: str, scheme: str, depth: int, std: float):
-            if scheme == "torch_default":  # nn.Linear's default: weights and biases
-                stats = probe_stack(activation, scheme, depth=depth, n_samples=500,
-                                    keep_outputs=True, bias="torch_default")
-            else:
-                stats = init_explorer_data(activation, scheme, depth, std)
+            stats = init_explorer_data(activation, scheme, depth, std)
             label = {"std": f"N(0, {std:.3g}^2)",
                      "torch_default": "torch_default (weights and biases)"}.get(scheme, scheme)
             last = stats[-1]
@@ -329,23 +326,24 @@ def ensemble_explorer_data(
 
     Fits ``AdaBoostClassifier`` or ``BaggingClassifier`` from
     :mod:`course_utils.ensembles` with ``n_estimators`` trees of depth ``max_depth`` (the
-    base learner's capacity) on ``n_train`` noisy moons, and scores it on 1,000 fresh
-    points from the same distribution after every added member.
+    base learner's capacity) on ``n_train`` noisy moons, and scores it after every added
+    member on 1,000 validation points from the same distribution (``seed + 2``: with the
+    default seed, the chapter's validation moons), so that a number of members read off
+    the curve is chosen on validation data; no test points are drawn.
 
     Returns:
         ``{"model", "method", "n_estimators", "max_depth", "x_train", "y_train",
-        "train_acc", "test_acc", "train_curve", "test_curve"}``; the same arguments give
+        "train_acc", "val_acc", "train_curve", "val_curve"}``; the same arguments give
         the same result.
 
     Raises:
         ValueError: unknown method, ``n_estimators`` outside [1, 500] or ``max_depth``
             outside [1, 20].
     """
-    import numpy as np
     from sklearn.tree import DecisionTreeClassifier
 
     from course_utils.data import make_moons
-    from course_utils.ensembles import AdaBoostClassifier, BaggingClassifier
+    from course_utils.ensembles import AdaBoostClassifier, BaggingClassifier, staged_accuracy
 
     if method not in ENSEMBLE_EXPLORER_METHODS:
         raise ValueError(f"method must be one of {ENSEMBLE_EXPLORER_METHODS}, but got {method!r}")
@@ -354,42 +352,32 @@ def ensemble_explorer_data(
     if not 1 <= max_depth <= 20:
         raise ValueError(f"max_depth must be in [1, 20], but got {max_depth}")
     x_train, y_train = make_moons(n_train, noise=noise, seed=seed)
-    x_test, y_test = make_moons(1000, noise=noise, seed=seed + 1)
+    x_val, y_val = make_moons(1000, noise=noise, seed=seed + 2)
     tree = DecisionTreeClassifier(max_depth=max_depth)
     if method == "bagging":
         model = BaggingClassifier(tree, n_estimators, random_state=seed)
     else:
         model = AdaBoostClassifier(tree, n_estimators=n_estimators, random_state=seed)
     model.fit(x_train.numpy(), y_train.numpy())
-    curves = [[float(np.mean(p == y.numpy())) for p in model.staged_predict(x.numpy())]
-              for x, y in ((x_train, y_train), (x_test, y_test))]
+    curves = [staged_accuracy(model, x, y) for x, y in ((x_train, y_train), (x_val, y_val))]
     return {"model": model, "method": method, "n_estimators": n_estimators,
             "max_depth": max_depth, "x_train": x_train, "y_train": y_train,
-            "train_acc": curves[0][-1], "test_acc": curves[1][-1],
-            "train_curve": curves[0], "test_curve": curves[1]}
+            "train_acc": curves[0][-1], "val_acc": curves[1][-1],
+            "train_curve": curves[0], "val_curve": curves[1]}
 
 
 class EnsembleExplorer(Explorer):
     """Method x number of members x tree depth -> decision boundary and accuracy curves.
 
-    The held-out curve is scored on 1,000 *validation* moons (``make_moons(1000,
-    noise=0.3, seed=2)``, the chapter's validation points), so that a number of members
-    read off it is chosen on validation data; the test points are never drawn.
+    The held-out curve is scored on the chapter's 1,000 *validation* moons (see
+    :func:`ensemble_explorer_data`); the test points are never drawn.
     """
 
     def __init__(self) -> None:
-        from course_utils.data import make_moons
-        from course_utils.ensembles import staged_accuracy
         from course_utils.plotting import plot_ensemble_explorer
 
-        x_val, y_val = make_moons(1000, noise=0.3, seed=2)
-
         def draw(method: str, n_estimators: int, max_depth: int):
-            result = ensemble_explorer_data(method, n_estimators, max_depth)
-            result = {key: value for key, value in result.items()
-                      if key not in ("test_acc", "test_curve")}
-            result["val_curve"] = staged_accuracy(result["model"], x_val, y_val)
-            return plot_ensemble_explorer(result)
+            return plot_ensemble_explorer(ensemble_explorer_data(method, n_estimators, max_depth))
 
         controls = {
             "method": widgets.Dropdown(options=list(ENSEMBLE_EXPLORER_METHODS),
@@ -538,8 +526,7 @@ class BatchNormExplorer(Explorer):
             runs = batchnorm_explorer_runs(weight_std, lr)
             # a diverged run (infinite or NaN loss) has no accuracy: say so, not a low score
             finals = ", ".join(
-                f"{name}: diverged (loss inf or NaN)" if not torch.isfinite(
-                    torch.tensor(h.val_loss[-1] if h.val_loss else 0.0))
+                f"{name}: diverged (loss inf or NaN)" if h.val_loss and not math.isfinite(h.val_loss[-1])
                 else f"{name}: validation {h.final()['val_acc']:.1%}"
                 for name, h in runs.items())
             return plot_train_test_curves(runs, held_out="validation",

@@ -570,7 +570,7 @@ def test_ensemble_explorer_data_is_deterministic_and_consistent(method):
 
     first = ensemble_explorer_data(method, 8, 2)
     again = ensemble_explorer_data(method, 8, 2)
-    assert first["test_curve"] == again["test_curve"]
+    assert first["val_curve"] == again["val_curve"]
     assert len(first["train_curve"]) == len(first["model"].estimators_) <= 8
     x, y = first["x_train"].numpy(), first["y_train"].numpy()
     assert first["train_acc"] == pytest.approx(first["model"].score(x, y))
