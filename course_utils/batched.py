@@ -18,6 +18,9 @@ the K models is one batch norm of width K·C over the batch dimension, layer nor
 normalizes each model's column, and dropout draws every model's own mask. The loss is the
 sum of the K models' losses, so one backward pass gives each model its own gradient, and
 plain SGD (``p <- p - lr_k (g + wd_k p)``, as ``torch.optim.SGD``) updates them in place.
+The most common stacks, linear layers with one ReLU (and any dropout) between them, skip
+autograd below the logits: the chain rule through ReLU and dropout is two element-wise
+factors, applied by hand, and the ReLU and dropout layers work in place.
 
 On a CPU this does not make K models cheaper than one model K times (the arithmetic is
 the same); it removes K-fold Python overhead and evaluates all models in one wide pass.
@@ -57,6 +60,35 @@ _EVAL_FLOATS = 1 << 24
 
 def _is_dropout(layer: nn.Module) -> bool:
     return isinstance(layer, (nn.Dropout, Dropout))
+
+
+def _train_scale(layer: nn.Module) -> float:
+    """The factor a dropout layer gives its kept units in training."""
+    if getattr(layer, "mode", "inverted") == "vanilla":
+        return 1.0
+    return 0.0 if layer.p == 1.0 else 1.0 / (1.0 - layer.p)
+
+
+def _relu_chain(layers: Sequence[nn.Module]) -> list[float] | None:
+    """For ``Linear, (ReLU and dropout layers), Linear, ...`` with exactly one ReLU between
+    two linear layers, the product of the dropout training scales in front of each linear
+    layer (1.0 for the first); otherwise None. Such stacks are differentiated by hand."""
+    if not layers or not isinstance(layers[0], nn.Linear) or not isinstance(layers[-1], nn.Linear):
+        return None
+    scales, relus, scale = [1.0], 0, 1.0
+    for layer in layers[1:]:
+        if isinstance(layer, nn.Linear):
+            if relus != 1:
+                return None
+            scales.append(scale)
+            relus, scale = 0, 1.0
+        elif type(layer) is nn.ReLU:
+            relus += 1
+        elif _is_dropout(layer):
+            scale *= _train_scale(layer)
+        else:
+            return None
+    return scales
 
 
 def _has_state(layer: nn.Module) -> bool:
@@ -166,6 +198,8 @@ class _Stack:
         # batches seen so far by model 0's first tracking BN layer (torch counts per layer)
         self.batches_tracked = int(models[0][tracked[0]].num_batches_tracked) if tracked else 0
         self.has_bn = any(is_batch_norm(layer) for layer in self.layers)
+        self.by_hand = _relu_chain(self.layers)
+        self.last_linear = max(i for i, layer in enumerate(self.layers) if isinstance(layer, nn.Linear))
         self.generators = None if dropout_seeds is None else [
             torch.Generator().manual_seed(s) for s in dropout_seeds]
 
@@ -179,7 +213,9 @@ class _Stack:
         """``x``: ``(n, in)`` shared by all models or ``(K, in, n)``; returns ``(K, classes, n)``.
 
         With a ``tape``, each linear layer appends ``(index, input, output)`` so that
-        :meth:`sgd_step` can form the weight gradients from the output gradients.
+        :meth:`sgd_step` can form the weight gradients from the output gradients. In a
+        ReLU/dropout stack (``by_hand``) only the logits enter autograd, and the ReLU and
+        dropout layers work in place: :meth:`sgd_step` applies the chain rule itself.
         """
         if training and self.has_bn:
             self.batches_tracked += 1
@@ -193,6 +229,8 @@ class _Stack:
                 h = self._layer_norm(i, layer, h)
             elif _is_dropout(layer):
                 h = self._dropout(layer, h, training)
+            elif self.by_hand:  # a ReLU whose input (a linear output) is not needed again
+                h = h.relu_()
             else:
                 layer.train(training)
                 h = layer(h)
@@ -207,7 +245,10 @@ class _Stack:
         else:
             out = torch.bmm(weight, h) if bias is None else torch.baddbmm(bias.unsqueeze(2), weight, h)
         if tape is not None:
-            if not out.requires_grad:  # the first layer: its input needs no gradient
+            if self.by_hand and i != self.last_linear:
+                tape.append((i, h, None))
+                return out.t().view(k, width_out, -1) if h.dim() == 2 else out
+            if not out.requires_grad:  # the first layer (or, by hand, the logits)
                 out.requires_grad_(True)
             tape.append((i, h, out))
         # (n, K*out) -> its transpose viewed as (K, out, n): no copy
@@ -222,30 +263,60 @@ class _Stack:
         weight gradient ``G h^T`` is then accumulated straight into the weights
         (``W <- (1 - lr wd) W - (lr G) h^T``, one fused product, no gradient tensor).
         """
+        keep = None if decays is None else 1.0 - rates * decays
+        if self.by_hand:
+            self._sgd_by_hand(loss, tape, rates, keep)
+            return
         norm_params = list(self.params.values())
         with torch.enable_grad():  # each model's loss weighted by its rate: gradients are lr * g
             grads = torch.autograd.grad((loss * rates).sum(), [out for _, _, out in tape] + norm_params)
-        keep = None if decays is None else 1.0 - rates * decays
         for (i, h, _), step in zip(tape, grads, strict=False):
-            weight, bias = self.linear[(i, "weight")], self.linear.get((i, "bias"))
-            k, width_out, width_in = weight.shape
-            if keep is not None:
-                weight.mul_(keep.view(k, 1, 1))
-                if bias is not None:
-                    bias.mul_(keep.view(k, 1))
-            if h.dim() == 2:  # step: (n, K*out), h: (n, in)
-                weight.view(k * width_out, width_in).addmm_(step.t(), h, alpha=-1.0)
-                if bias is not None:
-                    bias.view(-1).sub_(step.sum(0))
-            else:  # step: (K, out, n), h: (K, in, n)
-                weight.baddbmm_(step, h.transpose(1, 2), alpha=-1.0)
-                if bias is not None:
-                    bias.sub_(step.sum(2))
+            self._update_linear(i, h, step, keep)
         for param, step in zip(norm_params, grads[len(tape):], strict=True):
             param = param.view(self.k, -1)
             if keep is not None:
                 param.mul_(keep.view(-1, 1))
             param.sub_(step.view(self.k, -1))
+
+    def _sgd_by_hand(self, loss: Tensor, tape: list, rates: Tensor, keep: Tensor | None) -> None:
+        """:meth:`sgd_step` for a ReLU/dropout stack, layer by layer from the top.
+
+        Autograd gives the logits' gradient; below it, each linear layer's input is
+        ``h = c m relu(z)`` (the mask ``m`` and scale ``c`` of the dropout layers in between,
+        1 without them), whose derivative is ``c`` where ``h > 0`` and 0 elsewhere. Each
+        layer passes its gradient down before its own weights are updated.
+        """
+        with torch.enable_grad():  # each model's loss weighted by its rate: gradients are lr * g
+            (step,) = torch.autograd.grad((loss * rates).sum(), [tape[-1][2]])
+        for j in range(len(tape) - 1, -1, -1):
+            i, h, _ = tape[j]
+            below = None
+            if j:
+                below = torch.ops.aten.threshold_backward(  # the gradient where h > 0, else 0
+                    torch.bmm(self.linear[(i, "weight")].transpose(1, 2), step), h, 0.0)
+                if self.by_hand[j] != 1.0:
+                    below.mul_(self.by_hand[j])
+            self._update_linear(i, h, step, keep)
+            step = below
+
+    @torch.no_grad()
+    def _update_linear(self, i: int, h: Tensor, step: Tensor, keep: Tensor | None) -> None:
+        """``W <- keep W - step h^T`` and ``b <- keep b - sum(step)`` for linear layer ``i``."""
+        weight, bias = self.linear[(i, "weight")], self.linear.get((i, "bias"))
+        k, width_out, width_in = weight.shape
+        if keep is not None:
+            weight.mul_(keep.view(k, 1, 1))
+            if bias is not None:
+                bias.mul_(keep.view(k, 1))
+        if h.dim() == 2:  # step: (n, K*out), or (K, out, n) by hand; h: (n, in)
+            rows = step.reshape(k * width_out, -1) if step.dim() == 3 else step.t()
+            weight.view(k * width_out, width_in).addmm_(rows, h, alpha=-1.0)
+            if bias is not None:
+                bias.view(-1).sub_(rows.sum(1))
+        else:  # step: (K, out, n), h: (K, in, n)
+            weight.baddbmm_(step, h.transpose(1, 2), alpha=-1.0)
+            if bias is not None:
+                bias.sub_(step.sum(2))
 
     def _batch_norm(self, i: int, layer: nn.Module, h: Tensor, training: bool) -> Tensor:
         # K layers of width C over (K, C, n) = one BN of width K*C over the (1, K*C, n) view,
@@ -288,8 +359,9 @@ class _Stack:
             for generator, out in zip(self.generators, uniform, strict=True):
                 torch.rand((n, width), generator=generator, out=out)
             uniform = uniform.transpose(1, 2)
-        scale = 1.0 if mode == "vanilla" else (0.0 if p == 1.0 else 1.0 / (1.0 - p))
-        return h * ((uniform >= p).to(h.dtype) * scale)
+        scale = _train_scale(layer)
+        mask = (uniform >= p).to(h.dtype) * scale
+        return h.mul_(mask) if self.by_hand else h * mask
 
     @torch.no_grad()
     def write_back(self) -> None:

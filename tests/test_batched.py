@@ -99,6 +99,81 @@ def test_equals_separate_fit_runs_with_dropout(data, mode, norm):
                        dropout_seeds=dropout_seeds, **options)
 
 
+RELU_STACKS = {  # differentiated by hand in fit_batched (a ReLU between two linear layers)
+    "relu": lambda: [nn.Linear(9, 12), nn.ReLU(), nn.Linear(12, 10), nn.ReLU(), nn.Linear(10, 4)],
+    "relu_then_dropout": lambda: [nn.Linear(9, 12), nn.ReLU(), Dropout(0.3), nn.Linear(12, 4)],
+    "dropout_then_relu": lambda: [nn.Linear(9, 12), Dropout(0.4), nn.ReLU(), nn.Linear(12, 4)],
+    "two_dropouts_vanilla": lambda: [nn.Linear(9, 12), nn.ReLU(), Dropout(0.2, mode="vanilla"),
+                                     Dropout(0.5), nn.Linear(12, 4)],
+    "all_dropped": lambda: [nn.Linear(9, 12), nn.ReLU(), Dropout(1.0), nn.Linear(12, 4)],
+}
+
+
+def relu_stacks(name, k):
+    models = []
+    for s in range(k):
+        torch.manual_seed(s)
+        models.append(nn.Sequential(*RELU_STACKS[name]()))
+    return models
+
+
+@pytest.mark.parametrize("name", list(RELU_STACKS))
+@pytest.mark.parametrize("orders", ["shared", "own", "subsets"])
+def test_relu_stacks_by_hand_equal_separate_fit_runs(data, name, orders):
+    """ReLU/dropout stacks skip autograd below the logits; each model still ends as its fit run."""
+    from course_utils.batched import _Stack
+
+    assert _Stack(relu_stacks(name, 1), None).by_hand
+    train, val = data
+    lrs, decays, dropout_seeds = [0.05, 0.3, 0.1], [0.0, 1e-3, 1e-2], [3, 4, 5]
+    seeds = [4, 4, 4] if orders == "shared" else [4, 5, 6]
+    subsets = torch.randint(0, 120, (3, 70), generator=torch.Generator().manual_seed(1)) \
+        if orders == "subsets" else None
+    models = relu_stacks(name, 3)
+    twins = copy.deepcopy(models)
+    options = {"val": val, "epochs": 3, "batch_size": 16, "max_steps": 14, "eval_every": 2}
+    histories = fit_batched(models, train, lr=lrs, weight_decay=decays, seed=seeds, subsets=subsets,
+                            dropout_seed=dropout_seeds, **options)
+    assert_same_as_fit(models, histories, twins, train, lrs=lrs, decays=decays, seeds=seeds,
+                       subsets=subsets, dropout_seeds=dropout_seeds, **options)
+
+
+def test_by_hand_and_autograd_paths_agree(data, monkeypatch):
+    """The same ReLU/dropout models trained with the hand-written chain rule and with autograd."""
+    import course_utils.batched as batched
+
+    train, val = data
+    results = []
+    for by_hand in (True, False):
+        if not by_hand:
+            monkeypatch.setattr(batched, "_relu_chain", lambda layers: None)
+        models = make_models(3, dropout=0.25)
+        weights = torch.rand(3, 120, generator=torch.Generator().manual_seed(2))
+        histories = fit_batched(models, train, val=val, epochs=3, batch_size=20, lr=[0.1, 0.2, 0.3],
+                                weight_decay=1e-3, seed=[0, 1, 2], dropout_seed=[5, 6, 7],
+                                sample_weight=weights)
+        results.append((models, histories))
+    (ours, our_runs), (theirs, their_runs) = results
+    for model, twin, run, twin_run in zip(ours, theirs, our_runs, their_runs, strict=True):
+        assert run.step_loss == pytest.approx(twin_run.step_loss, abs=1e-5)
+        for key, value in twin.state_dict().items():
+            assert torch.allclose(model.state_dict()[key], value, atol=1e-5), key
+
+
+@pytest.mark.parametrize("layers", [
+    [nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)],                       # another activation
+    [nn.Linear(4, 3), nn.ReLU(), nn.ReLU(), nn.Linear(3, 2)],             # two ReLUs in a row
+    [nn.Linear(4, 3), Dropout(0.2), nn.Linear(3, 2)],                     # dropout without ReLU
+    [Dropout(0.2), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)],          # input dropout
+    [nn.Linear(4, 3), nn.ReLU(), nn.BatchNorm1d(3), nn.Linear(3, 2)],     # a norm layer
+    [nn.Linear(4, 3), nn.ReLU()],                                         # ends in an activation
+])
+def test_other_stacks_use_autograd(layers):
+    from course_utils.batched import _relu_chain
+
+    assert _relu_chain(layers) is None
+
+
 def test_torch_dropout_draws_independent_masks_per_model(data):
     """nn.Dropout in the stack: identical models with one batch order still diverge."""
     train, _ = data
