@@ -4,7 +4,8 @@
 expected, what came, and which likely mistake explains it (``hints`` maps a description of
 a mistake to the value that mistake would produce). ``gradient_check`` compares analytic
 gradients with central differences in float64; ``rel_error`` is the usual
-``max |a - b| / (|a| + |b|)``.
+``max |a - b| / (|a| + |b|)``. ``forbid`` enforces an exercise's "do not call X": inside
+it, calling one of the named functions fails with a message that names it.
 
 All failures are ``AssertionError`` (so nbgrader counts them as a failed test), raised here
 with a readable message rather than from deep inside a helper.
@@ -12,8 +13,9 @@ with a readable message rather than from deep inside a helper.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -25,6 +27,7 @@ __all__ = [
     "check_shape",
     "numerical_gradient",
     "gradient_check",
+    "forbid",
 ]
 
 ArrayLike = Tensor | np.ndarray | float | int | Sequence[float]
@@ -254,3 +257,52 @@ def gradient_check(
                 )
             worst = max(worst, error)
     return worst
+
+
+@contextlib.contextmanager
+def forbid(where: str, targets: Mapping[str, tuple[object, str]]) -> Iterator[None]:
+    """Make the named functions fail while the block runs (an exercise's "do not call X").
+
+    Args:
+        where: what the block checks, for the message (e.g. ``"my_cross_entropy"``).
+        targets: the name to show (e.g. ``"F.cross_entropy"``) mapped to ``(owner, attribute)``,
+            the module or class that holds the function and its attribute name.
+
+    Inside the block each target raises ``AssertionError`` naming itself; afterwards every
+    attribute is restored, also when the block fails.
+
+    Examples:
+        >>> import torch.nn.functional as F
+        >>> with forbid("my_loss", {"F.cross_entropy": (F, "cross_entropy")}):  # doctest: +ELLIPSIS
+        ...     F.cross_entropy(torch.zeros(1, 2), torch.tensor([0]))
+        Traceback (most recent call last):
+        ...
+        AssertionError: my_loss calls F.cross_entropy, which the exercise asks you not to use: ...
+    """
+    if not isinstance(where, str) or not where:
+        raise ValueError(f"where must be a non-empty string, but got {where!r}")
+    if not isinstance(targets, Mapping) or not targets:
+        raise ValueError("targets must be a non-empty mapping of name to (owner, attribute), "
+                         f"but got {targets!r}")
+    originals = []
+    for shown, target in targets.items():
+        if not (isinstance(target, tuple) and len(target) == 2 and isinstance(target[1], str)
+                and callable(getattr(target[0], target[1], None))):
+            raise ValueError(f"targets[{shown!r}] must be (owner, attribute) naming a function, "
+                             f"but got {target!r}")
+        originals.append((target[0], target[1], getattr(target[0], target[1])))
+
+    def banned(shown: str) -> Callable[..., object]:
+        def fail(*args: object, **kwargs: object) -> object:
+            raise AssertionError(
+                f"{where} calls {shown}, which the exercise asks you not to use: "
+                "write the computation yourself")
+        return fail
+
+    try:
+        for (owner, attribute, _), shown in zip(originals, targets, strict=True):
+            setattr(owner, attribute, banned(shown))
+        yield
+    finally:
+        for owner, attribute, original in originals:
+            setattr(owner, attribute, original)

@@ -284,3 +284,32 @@ def test_gradient_check_rejects_bad_arguments(kwargs, message):
 def test_gradient_check_needs_a_scalar_function():
     with pytest.raises(ValueError, match="f must return a one-element tensor, but got a float"):
         gradient_check(lambda a: 1.0, [torch.zeros(2)])
+
+
+def test_forbid_fails_the_named_function_and_restores_it():
+    import torch.nn.functional as F
+
+    from course_utils.checks import forbid
+
+    original = F.softshrink
+    banned = {"F.softshrink": (F, "softshrink")}
+    with (pytest.raises(AssertionError, match=r"my_shrink calls F\.softshrink, which the exercise"),
+          forbid("my_shrink", banned)):
+        F.softshrink(torch.ones(3), 0.5)
+    assert F.softshrink is original
+    with forbid("my_shrink", {"F.softshrink": (F, "softshrink")}):
+        assert torch.equal(torch.relu(torch.ones(2)), torch.ones(2))  # other functions work
+    assert F.softshrink is original
+
+
+@pytest.mark.parametrize(("where", "targets", "match"), [
+    ("", {"x": (torch, "relu")}, "where must be a non-empty string, but got ''"),
+    ("f", {}, "targets must be a non-empty mapping"),
+    ("f", {"x": (torch, "no_such_function")}, r"targets\['x'\] must be \(owner, attribute\)"),
+    ("f", {"x": torch.relu}, r"targets\['x'\] must be \(owner, attribute\)"),
+])
+def test_forbid_rejects_bad_arguments(where, targets, match):
+    from course_utils.checks import forbid
+
+    with pytest.raises(ValueError, match=match), forbid(where, targets):
+        pass
